@@ -1,0 +1,70 @@
+import { test, expect, openHydrated } from "./fixtures";
+
+const database = process.env.E2E_PG_DATABASE ?? "databaseai_e2e";
+
+test("add a PostgreSQL datasource, browse its schema and run SQL", async ({ page, consoleProblems }) => {
+  await openHydrated(page, "/");
+  const form = page.locator("form.ds-form");
+
+  // Bad input first: clear messages, nothing saved.
+  await form.getByRole("button", { name: "Save and test" }).click();
+  await expect(form.getByRole("alert")).toContainText("name is required");
+  await form.getByLabel("Name").fill("Sales (e2e)");
+  await form.getByLabel("Port").fill("abc");
+  await form.getByRole("button", { name: "Save and test" }).click();
+  await expect(form.getByRole("alert")).toContainText("port must be a number");
+
+  await form.getByLabel("Host").fill("127.0.0.1");
+  await form.getByLabel("Port").fill("5432");
+  await form.getByLabel("Database").fill(database);
+  await form.getByLabel("User").fill("postgres");
+  await form.getByLabel("Password").fill("unused-with-trust-auth");
+  await form.getByLabel("SSL mode").selectOption("disable");
+  await form.getByRole("button", { name: "Save and test" }).click();
+  await expect(form.locator(".test-result")).toContainText("Connection OK — PostgreSQL");
+  await expect(form.locator(".warning")).toContainText("superuser");
+  await expect(form.locator("pre.sql")).toContainText("CREATE ROLE databaseai_reader");
+  await expect(form.getByLabel("Name")).toHaveValue("");
+  await page.screenshot({ path: "test-results/datasource-added.png", fullPage: true });
+
+  const card = page.locator(".ds-card", { hasText: "Sales (e2e)" });
+  await expect(card).toContainText(`postgres@127.0.0.1:5432/${database}`);
+  await card.getByRole("link", { name: "Open" }).click();
+
+  const schema = page.locator("aside.schema");
+  await expect(schema.locator('[data-table="sales.customers"]')).toBeVisible();
+  await expect(schema.locator('[data-table="sales.customers"] .comment')).toHaveText("People who bought something");
+  await schema.locator('[data-table="sales.orders"] button.toggle').click();
+  await expect(schema.locator('[data-table="sales.orders"] .column', { hasText: "customer_id" })).toContainText("→ customers.id");
+
+  await page.locator("textarea#sql").fill("SELECT c.name, c.country, sum(o.total) AS spent\nFROM sales.customers c JOIN sales.orders o ON o.customer_id = c.id\nGROUP BY 1, 2 ORDER BY spent DESC LIMIT 10");
+  await page.getByRole("button", { name: "Run" }).click();
+  await expect(page.getByTestId("result-meta")).toContainText("10 rows");
+  await expect(page.locator(".result-table thead")).toContainText("numeric");
+  await expect(page.locator(".result-table tbody tr").first().locator("td.num")).toHaveText(/^\d{1,3}(,\d{3})*(\.\d+)?$/);
+  await page.screenshot({ path: "test-results/workbench-postgres.png", fullPage: true });
+
+  // Delete it again (two-step), so reruns start clean.
+  await page.goto("/");
+  const again = page.locator(".ds-card", { hasText: "Sales (e2e)" });
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
+  await again.getByRole("button", { name: "Delete" }).click();
+  await again.getByRole("button", { name: "Confirm delete" }).click();
+  await expect(page.locator(".ds-card", { hasText: "Sales (e2e)" })).toHaveCount(0);
+});
+
+test("a wrong password or port is explained, and the app keeps working", async ({ page, consoleProblems }) => {
+  await openHydrated(page, "/");
+  const form = page.locator("form.ds-form");
+  await form.getByLabel("Name").fill("Broken (e2e)");
+  await form.getByLabel("Host").fill("127.0.0.1");
+  await form.getByLabel("Port").fill("1");
+  await form.getByLabel("Database").fill(database);
+  await form.getByLabel("User").fill("postgres");
+  await form.getByRole("button", { name: "Save and test" }).click();
+  await expect(form.locator(".test-result")).toContainText("connection refused");
+  const card = page.locator(".ds-card", { hasText: "Broken (e2e)" });
+  await card.getByRole("button", { name: "Delete" }).click();
+  await card.getByRole("button", { name: "Confirm delete" }).click();
+  await expect(card).toHaveCount(0);
+});

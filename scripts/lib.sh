@@ -1,0 +1,93 @@
+# Shared by scripts/run, scripts/test and .ci/run: find or install the toolchain pieces.
+# Sourced, not executed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SHARED="$ROOT/../shared"
+WASM_BINDGEN_VERSION="0.2.130" # must equal the wasm-bindgen crate pinned in Cargo.toml
+# Build output lives outside the clone so fresh clones (and CI) reuse the compiled dependencies.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/databaseai/target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_wasm_target() {
+  if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then return; fi
+  log "adding the wasm32-unknown-unknown target"
+  if ! rustup target add wasm32-unknown-unknown; then
+    local tarball="$SHARED/toolchain/rust-std-$(rustc --version | awk '{print $2}')-wasm32-unknown-unknown.tar.xz"
+    [ -f "$tarball" ] || { echo "cannot install the wasm32 target" >&2; exit 1; }
+    tar -xJf "$tarball" -C "$(rustc --print sysroot)/lib/rustlib/"
+  fi
+}
+
+ensure_cargo_leptos() {
+  if command -v cargo-leptos >/dev/null 2>&1; then return; fi
+  mkdir -p "$HOME/.cargo/bin"
+  if [ -x "$SHARED/bin/cargo-leptos" ]; then
+    log "installing cargo-leptos from shared/bin"
+    cp "$SHARED/bin/cargo-leptos" "$HOME/.cargo/bin/"
+  else
+    log "building cargo-leptos 0.3.11 from crates.io (takes a while)"
+    if rustup toolchain list | grep -q nightly; then
+      cargo +nightly install cargo-leptos --version 0.3.11 --locked --features no_downloads
+    else
+      cargo install cargo-leptos --version 0.3.11 --features no_downloads
+    fi
+  fi
+}
+
+ensure_wasm_bindgen() {
+  if command -v wasm-bindgen >/dev/null 2>&1 && wasm-bindgen --version | grep -q " $WASM_BINDGEN_VERSION\$"; then return; fi
+  mkdir -p "$HOME/.cargo/bin"
+  if [ -x "$SHARED/bin/wasm-bindgen" ] && "$SHARED/bin/wasm-bindgen" --version | grep -q " $WASM_BINDGEN_VERSION\$"; then
+    log "installing wasm-bindgen $WASM_BINDGEN_VERSION from shared/bin"
+    cp "$SHARED/bin/wasm-bindgen" "$HOME/.cargo/bin/"
+  else
+    log "building wasm-bindgen-cli $WASM_BINDGEN_VERSION from crates.io"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+}
+
+ensure_build_tools() {
+  ensure_wasm_target
+  ensure_cargo_leptos
+  ensure_wasm_bindgen
+}
+
+apt_install() {
+  log "installing $* with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 || apt_install chromium
+}
+
+ensure_postgres() {
+  if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then return; fi
+  log "starting PostgreSQL"
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  else
+    apt_install postgresql
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+  fi
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && return; sleep 1; done
+  echo "PostgreSQL did not start on 127.0.0.1:5432" >&2
+  exit 1
+}
+
+ensure_npm_packages() {
+  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
+    log "installing end-to-end test packages (npm ci)"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# The same RUSTFLAGS cargo-leptos uses for debug builds, so `cargo test` reuses its artifacts.
+export_test_rustflags() {
+  export RUSTFLAGS="--cfg erase_components"
+}

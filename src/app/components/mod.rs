@@ -1,0 +1,3 @@
+pub mod datasource_form;
+pub mod result_table;
+pub mod schema_sidebar;

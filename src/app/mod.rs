@@ -1,0 +1,77 @@
+//! The UI, shared by server rendering and the browser (hydration).
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+pub mod api;
+pub mod browser;
+pub mod components;
+pub mod model;
+pub mod pages;
+
+use pages::{datasources::DatasourcesPage, workbench::WorkbenchPage};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: tests wait for this marker.
+    Effect::new(move |_| browser::mark_hydrated());
+    view! {
+        <Stylesheet id="leptos" href="/pkg/databaseai.css"/>
+        <Title text="DatabaseAI"/>
+        <Router>
+            <header class="topbar">
+                <a href="/" class="brand">"DatabaseAI"</a>
+                <nav>
+                    <a href="/">"Datasources"</a>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=DatasourcesPage/>
+                    <Route path=path!("/datasources/:id") view=WorkbenchPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(axum::http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <section class="page">
+            <h1>"Page not found"</h1>
+            <p>
+                <a href="/">"Back to your datasources"</a>
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,109 @@
+//! The datasources page: list, test, edit, delete, and the form to add one.
+use leptos::prelude::*;
+
+use crate::app::{
+    api::{delete_datasource, error_text, list_datasources, test_datasource},
+    components::datasource_form::{ConnectionTestView, DatasourceForm},
+    model::{ConnectionTest, DatasourceSummary, Engine},
+};
+
+#[component]
+pub fn DatasourcesPage() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let list = Resource::new(move || version.get(), |_| list_datasources());
+    let editing = RwSignal::new(None::<DatasourceSummary>);
+    let on_saved = Callback::new(move |_: DatasourceSummary| {
+        editing.set(None);
+        version.update(|v| *v += 1);
+    });
+    view! {
+        <section class="page">
+            <h1>"Datasources"</h1>
+            <p class="lead">"Connect a database, then open it to browse its schema and run read-only SQL."</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading datasources…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(items) if items.is_empty() => {
+                            view! { <p class="muted">"No datasources yet. Add one below."</p> }.into_any()
+                        }
+                        Ok(items) => {
+                            view! {
+                                <ul class="ds-list">
+                                    {items
+                                        .into_iter()
+                                        .map(|ds| view! { <DatasourceCard ds editing version/> })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <DatasourceForm editing on_saved/>
+        </section>
+    }
+}
+
+fn describe(ds: &DatasourceSummary) -> String {
+    match ds.engine {
+        Engine::Postgres => format!(
+            "{}@{}:{}/{}",
+            ds.user.as_deref().unwrap_or(""),
+            ds.host.as_deref().unwrap_or(""),
+            ds.port.unwrap_or(5432),
+            ds.database.as_deref().unwrap_or("")
+        ),
+        Engine::Sqlite => format!("sqlite/{}", ds.path.as_deref().unwrap_or("")),
+    }
+}
+
+#[component]
+fn DatasourceCard(ds: DatasourceSummary, editing: RwSignal<Option<DatasourceSummary>>, version: RwSignal<u32>) -> impl IntoView {
+    let id = ds.id.clone();
+    let test = Action::new(move |id: &String| test_datasource(id.clone()));
+    let delete = Action::new(move |id: &String| delete_datasource(id.clone()));
+    let confirming = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            version.update(|v| *v += 1);
+        }
+    });
+    let (id_test, id_delete) = (id.clone(), id.clone());
+    let ds_edit = ds.clone();
+    view! {
+        <li class="ds-card" data-name=ds.name.clone()>
+            <div class="ds-main">
+                <a class="ds-name" href=format!("/datasources/{id}")>{ds.name.clone()}</a>
+                <span class="badge">{ds.engine.label()}</span>
+                {ds.is_demo.then(|| view! { <span class="badge demo">"demo"</span> })}
+                <div class="ds-detail">{describe(&ds)}</div>
+            </div>
+            <div class="ds-actions">
+                <a class="button primary" href=format!("/datasources/{id}")>"Open"</a>
+                <button on:click=move |_| { test.dispatch(id_test.clone()); } disabled=move || test.pending().get()>
+                    {move || if test.pending().get() { "Testing…" } else { "Test" }}
+                </button>
+                <button on:click=move |_| editing.set(Some(ds_edit.clone()))>"Edit"</button>
+                {move || {
+                    let id_delete = id_delete.clone();
+                    if confirming.get() {
+                        view! {
+                            <button class="danger" on:click=move |_| { delete.dispatch(id_delete.clone()); }>"Confirm delete"</button>
+                            <button on:click=move |_| confirming.set(false)>"Keep"</button>
+                        }
+                            .into_any()
+                    } else {
+                        view! { <button on:click=move |_| confirming.set(true)>"Delete"</button> }.into_any()
+                    }
+                }}
+            </div>
+            {move || test.value().get().map(|r: Result<ConnectionTest, ServerFnError>| match r {
+                Ok(t) => view! { <ConnectionTestView test=t/> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+            })}
+            {move || delete.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })}
+        </li>
+    }
+}

@@ -1,0 +1,2 @@
+pub mod datasources;
+pub mod workbench;

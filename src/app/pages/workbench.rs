@@ -1,0 +1,104 @@
+//! The SQL workbench for one datasource: schema on the left, editor and results on the right.
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::app::{
+    api::{cancel_query, error_text, get_datasource, run_sql},
+    browser::new_query_id,
+    components::{result_table::ResultTable, schema_sidebar::SchemaSidebar},
+    model::{Engine, SqlRequest},
+};
+
+fn starter_sql(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        Engine::Postgres => "SELECT table_schema, table_name FROM information_schema.tables\nWHERE table_schema NOT IN ('pg_catalog', 'information_schema')\nORDER BY 1, 2",
+    }
+}
+
+#[component]
+pub fn WorkbenchPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Signal::derive(move || params.read().get("id").unwrap_or_default());
+    let datasource = Resource::new(move || id.get(), get_datasource);
+    view! {
+        <div class="workbench">
+            <SchemaSidebar id/>
+            <section class="editor-pane">
+                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match datasource.await {
+                            Ok(ds) => view! {
+                                <h1>{ds.name.clone()} " " <span class="badge">{ds.engine.label()}</span></h1>
+                                <SqlEditor id initial=starter_sql(ds.engine).to_string()/>
+                            }.into_any(),
+                            Err(e) => view! {
+                                <h1>"Datasource unavailable"</h1>
+                                <p class="error" role="alert">{error_text(&e)}</p>
+                                <p><a href="/">"Back to datasources"</a></p>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn SqlEditor(id: Signal<String>, initial: String) -> impl IntoView {
+    let sql = RwSignal::new(initial);
+    let running_id = RwSignal::new(None::<String>);
+    let run = Action::new(move |(id, request): &(String, SqlRequest)| {
+        let (id, request) = (id.clone(), request.clone());
+        async move { run_sql(id, request).await }
+    });
+    let cancel = Action::new(|query_id: &String| cancel_query(query_id.clone()));
+    let start = move || {
+        if run.pending().get_untracked() {
+            return;
+        }
+        let query_id = new_query_id();
+        running_id.set(Some(query_id.clone()));
+        run.dispatch((id.get_untracked(), SqlRequest { sql: sql.get_untracked(), max_rows: None, query_id: Some(query_id) }));
+    };
+    let stop = move |_| {
+        if let Some(q) = running_id.get_untracked() {
+            cancel.dispatch(q);
+        }
+    };
+    view! {
+        <div class="editor">
+            <label for="sql" class="sr-only">"SQL"</label>
+            <textarea
+                id="sql"
+                class="sql-input"
+                spellcheck="false"
+                rows="8"
+                bind:value=sql
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if (ev.ctrl_key() || ev.meta_key()) && ev.key() == "Enter" {
+                        ev.prevent_default();
+                        start();
+                    }
+                }
+            ></textarea>
+            <div class="editor-actions">
+                <button class="primary" on:click=move |_| start() disabled=move || run.pending().get()>
+                    {move || if run.pending().get() { "Running…" } else { "Run" }}
+                </button>
+                <Show when=move || run.pending().get()>
+                    <button class="danger" on:click=stop>"Cancel"</button>
+                </Show>
+                <span class="muted small">"Ctrl+Enter runs. Read-only: one query, time and row limits."</span>
+            </div>
+        </div>
+        <div class="results" aria-live="polite">
+            {move || match run.value().get() {
+                None => view! { <p class="muted">"Run a query to see rows here."</p> }.into_any(),
+                Some(Ok(result)) => view! { <ResultTable result/> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert" data-testid="sql-error">{error_text(&e)}</p> }.into_any(),
+            }}
+        </div>
+    }
+}

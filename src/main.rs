@@ -1,0 +1,36 @@
+//! The `databaseai` server binary.
+use std::net::SocketAddr;
+
+use databaseai::server::{config::Settings, startup, telemetry};
+
+#[tokio::main]
+async fn main() {
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("databaseai: {e}");
+            std::process::exit(2);
+        }
+    };
+    telemetry::init(settings.log_json);
+    let addr = SocketAddr::new(settings.bind, settings.port);
+    let state = match startup::build_state(&settings, startup::leptos_options(addr)).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "start-up failed");
+            std::process::exit(1);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = %e, %addr, "cannot listen");
+            std::process::exit(1);
+        }
+    };
+    tracing::info!(url = %format!("http://{addr}"), store = state.store.backend(), "DatabaseAI is listening");
+    if let Err(e) = startup::serve(listener, state, startup::shutdown_signal()).await {
+        tracing::error!(error = %e, "server error");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,166 @@
+//! Typed configuration. Precedence: command-line flag > environment > config file > default.
+//! The config file (`--config`, TOML, flat keys like `port = 8088`) only fills in
+//! environment variables that are not already set, so there is one parser: clap's.
+use std::{net::IpAddr, path::PathBuf};
+
+use clap::Parser;
+use secrecy::SecretString;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "databaseai", version, about = "Ask questions of your SQL database in plain language")]
+pub struct Settings {
+    /// TOML file with settings (keys as the long flag names with '_' for '-').
+    #[arg(long, env = "DATABASEAI_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Address to listen on. Use 0.0.0.0 in a container.
+    #[arg(long, env = "DATABASEAI_BIND", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+
+    /// Port to listen on.
+    #[arg(long, env = "DATABASEAI_PORT", default_value_t = 8088)]
+    pub port: u16,
+
+    /// Where the app keeps its own files: the SQLite store, the key file, SQLite datasources.
+    #[arg(long, env = "DATABASEAI_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// App store URL: `sqlite://…` or `postgres://…`. Default: SQLite in the data directory.
+    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<SecretString>,
+
+    /// Base64 of 32 bytes that encrypts datasource passwords. Default: a generated key file.
+    #[arg(long, env = "DATABASEAI_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<SecretString>,
+
+    /// Comma-separated hosts that datasources may point at. Empty: any host that passes
+    /// the built-in network policy (never link-local or cloud metadata addresses).
+    #[arg(long, env = "DATABASEAI_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// Hard cap on rows a query may return.
+    #[arg(long, env = "DATABASEAI_MAX_ROWS", default_value_t = 10_000)]
+    pub max_rows: u32,
+
+    /// Statement time limit in milliseconds.
+    #[arg(long, env = "DATABASEAI_STATEMENT_TIMEOUT_MS", default_value_t = 15_000)]
+    pub statement_timeout_ms: u64,
+
+    /// Do not create the bundled demo datasource on first start.
+    #[arg(long, env = "DATABASEAI_NO_DEMO")]
+    pub no_demo: bool,
+
+    /// Log as JSON lines (for log collectors) instead of human-readable text.
+    #[arg(long, env = "DATABASEAI_LOG_JSON")]
+    pub log_json: bool,
+}
+
+impl Settings {
+    /// Parse flags and environment, after loading `--config`/`DATABASEAI_CONFIG` if given.
+    pub fn load() -> anyhow_like::Result<Settings> {
+        let args: Vec<String> = std::env::args().collect();
+        let config_path = find_config_arg(&args).or_else(|| std::env::var("DATABASEAI_CONFIG").ok());
+        if let Some(path) = config_path {
+            apply_config_file(&PathBuf::from(path))?;
+        }
+        Ok(Settings::parse_from(args))
+    }
+
+    pub fn store_url(&self) -> String {
+        use secrecy::ExposeSecret;
+        match &self.database_url {
+            Some(url) => url.expose_secret().to_string(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("databaseai.sqlite").display()),
+        }
+    }
+}
+
+fn find_config_arg(args: &[String]) -> Option<String> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--config" {
+            return it.next().cloned();
+        }
+        if let Some(v) = a.strip_prefix("--config=") {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+/// Maps `key = value` from a TOML file to `DATABASEAI_KEY` (or `DATABASE_URL`) when unset.
+pub fn apply_config_file(path: &PathBuf) -> anyhow_like::Result<()> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    for (key, var, value) in config_file_env(&text)? {
+        let _ = key;
+        if std::env::var_os(&var).is_none() {
+            // SAFETY: called once at start-up before any other thread exists.
+            unsafe { std::env::set_var(var, value) };
+        }
+    }
+    Ok(())
+}
+
+/// Pure part of `apply_config_file`: which variables a file would set.
+pub fn config_file_env(text: &str) -> anyhow_like::Result<Vec<(String, String, String)>> {
+    let table: toml::Table = text.parse().map_err(|e| format!("invalid config file: {e}"))?;
+    let mut out = Vec::new();
+    for (key, value) in table {
+        let var = match key.as_str() {
+            "database_url" => "DATABASE_URL".to_string(),
+            k if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                format!("DATABASEAI_{}", k.to_ascii_uppercase())
+            }
+            k => return Err(format!("invalid config key {k:?}").into()),
+        };
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                .collect::<Vec<_>>()
+                .join(","),
+            other => return Err(format!("unsupported value for {key}: {other}").into()),
+        };
+        out.push((key, var, value));
+    }
+    Ok(out)
+}
+
+/// A tiny `anyhow`-style result for start-up code, whose errors are only printed.
+pub mod anyhow_like {
+    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_file_maps_keys_to_env_vars() {
+        let vars = config_file_env("port = 9000\nbind = \"0.0.0.0\"\ndatabase_url = \"postgres://x\"\nallowed_hosts = [\"a\", \"b\"]\nno_demo = true").unwrap();
+        let find = |v: &str| vars.iter().find(|(_, var, _)| var == v).map(|t| t.2.clone());
+        assert_eq!(find("DATABASEAI_PORT").as_deref(), Some("9000"));
+        assert_eq!(find("DATABASEAI_BIND").as_deref(), Some("0.0.0.0"));
+        assert_eq!(find("DATABASE_URL").as_deref(), Some("postgres://x"));
+        assert_eq!(find("DATABASEAI_ALLOWED_HOSTS").as_deref(), Some("a,b"));
+        assert_eq!(find("DATABASEAI_NO_DEMO").as_deref(), Some("true"));
+    }
+
+    #[test]
+    fn config_file_rejects_garbage() {
+        assert!(config_file_env("port = ").is_err());
+        assert!(config_file_env("\"bad key\" = 1").is_err());
+    }
+
+    #[test]
+    fn flags_override_defaults() {
+        let s = Settings::parse_from(["databaseai", "--port", "9123", "--bind", "0.0.0.0"]);
+        assert_eq!(s.port, 9123);
+        assert_eq!(s.bind.to_string(), "0.0.0.0");
+        assert!(s.store_url().starts_with("sqlite://"));
+    }
+}

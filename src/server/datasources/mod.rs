@@ -1,0 +1,401 @@
+//! Saved datasources: validation, encrypted storage, pools, connection tests, schema cache,
+//! and the one entry point that runs SQL against them.
+use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
+
+use secrecy::SecretString;
+use sqlx::{ConnectOptions, Connection};
+use tokio::sync::RwLock;
+
+use crate::{
+    app::model::{
+        ConnectionTest, DatasourceInput, DatasourceSummary, Engine, QueryResult, SchemaInfo, SqlRequest, SslMode,
+    },
+    server::{
+        crypto::SecretBox,
+        error::{AppError, AppResult},
+        exec::{self, CancelRegistry, Limits},
+        guard,
+        schema,
+        store::{DatasourceRecord, NewDatasource, Store},
+    },
+};
+
+pub mod config;
+pub mod netpolicy;
+pub mod pool;
+pub mod probe;
+
+use config::DatasourceConfig;
+pub use pool::DatasourcePool;
+use pool::PoolRegistry;
+
+/// Settings the datasource service needs from the app configuration.
+#[derive(Clone, Debug)]
+pub struct DatasourcePolicy {
+    pub data_dir: PathBuf,
+    pub allowed_hosts: Vec<String>,
+    pub max_rows: u32,
+    pub statement_timeout: Duration,
+}
+
+pub struct DatasourceService {
+    store: Store,
+    secrets: SecretBox,
+    policy: DatasourcePolicy,
+    pools: PoolRegistry,
+    schemas: RwLock<HashMap<String, Arc<SchemaInfo>>>,
+    cancels: CancelRegistry,
+}
+
+impl DatasourceService {
+    pub fn new(store: Store, secrets: SecretBox, policy: DatasourcePolicy) -> Self {
+        DatasourceService {
+            store,
+            secrets,
+            policy,
+            pools: PoolRegistry::default(),
+            schemas: RwLock::new(HashMap::new()),
+            cancels: CancelRegistry::default(),
+        }
+    }
+
+    pub fn policy(&self) -> &DatasourcePolicy {
+        &self.policy
+    }
+
+    pub fn pools(&self) -> &PoolRegistry {
+        &self.pools
+    }
+
+    pub async fn list(&self) -> AppResult<Vec<DatasourceSummary>> {
+        Ok(self.store.list_datasources().await?.iter().map(summary).collect())
+    }
+
+    pub async fn get(&self, id: &str) -> AppResult<DatasourceSummary> {
+        Ok(summary(&self.record(id).await?))
+    }
+
+    async fn record(&self, id: &str) -> AppResult<DatasourceRecord> {
+        if id.len() > 64 {
+            return Err(AppError::NotFound("datasource"));
+        }
+        self.store.get_datasource(id).await?.ok_or(AppError::NotFound("datasource"))
+    }
+
+    pub async fn create(&self, input: &DatasourceInput) -> AppResult<DatasourceSummary> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let row = self.to_row(&id, input, None, false).await?;
+        self.store.insert_datasource(&id, &row).await.map_err(duplicate_name)?;
+        tracing::info!(datasource = %id, engine = %row.engine, "datasource created");
+        self.get(&id).await
+    }
+
+    /// Creates a datasource the app itself owns (the demo), skipping network checks.
+    pub async fn create_builtin_sqlite(&self, name: &str, relative_path: &str) -> AppResult<String> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let row = NewDatasource {
+            name: name.into(),
+            engine: Engine::Sqlite.as_str().into(),
+            host: None,
+            port: None,
+            database: None,
+            user: None,
+            password_encrypted: None,
+            sslmode: None,
+            sqlite_path: Some(relative_path.into()),
+            is_demo: true,
+        };
+        self.store.insert_datasource(&id, &row).await.map_err(duplicate_name)?;
+        Ok(id)
+    }
+
+    pub async fn update(&self, id: &str, input: &DatasourceInput) -> AppResult<DatasourceSummary> {
+        let existing = self.record(id).await?;
+        let row = self.to_row(id, input, Some(&existing), existing.is_demo).await?;
+        self.store.update_datasource(id, &row).await.map_err(duplicate_name)?;
+        self.forget(id).await;
+        tracing::info!(datasource = %id, "datasource updated");
+        self.get(id).await
+    }
+
+    pub async fn delete(&self, id: &str) -> AppResult<()> {
+        if !self.store.delete_datasource(id).await? {
+            return Err(AppError::NotFound("datasource"));
+        }
+        self.forget(id).await;
+        tracing::info!(datasource = %id, "datasource deleted");
+        Ok(())
+    }
+
+    /// Drops the pool and cached schema, e.g. after an edit.
+    async fn forget(&self, id: &str) {
+        self.pools.remove(id).await;
+        self.schemas.write().await.remove(id);
+    }
+
+    async fn to_row(
+        &self,
+        id: &str,
+        input: &DatasourceInput,
+        existing: Option<&DatasourceRecord>,
+        is_demo: bool,
+    ) -> AppResult<NewDatasource> {
+        let stored_password = match existing {
+            Some(r) if r.engine == Engine::Postgres.as_str() && input.engine == Some(Engine::Postgres) => {
+                self.decrypt_password(r)?
+            }
+            _ => None,
+        };
+        let (name, cfg) = DatasourceConfig::from_input(input, stored_password).map_err(AppError::InvalidInput)?;
+        Ok(match cfg {
+            DatasourceConfig::Postgres(p) => {
+                self.check_host_policy(&p.host)?;
+                NewDatasource {
+                    name,
+                    engine: Engine::Postgres.as_str().into(),
+                    host: Some(p.host),
+                    port: Some(p.port as i64),
+                    database: Some(p.database),
+                    user: Some(p.user),
+                    password_encrypted: p.password.as_ref().map(|pw| {
+                        use secrecy::ExposeSecret;
+                        self.secrets.encrypt(pw.expose_secret(), id)
+                    }),
+                    sslmode: Some(p.sslmode.as_str().into()),
+                    sqlite_path: None,
+                    is_demo,
+                }
+            }
+            DatasourceConfig::Sqlite(s) => NewDatasource {
+                name,
+                engine: Engine::Sqlite.as_str().into(),
+                host: None,
+                port: None,
+                database: None,
+                user: None,
+                password_encrypted: None,
+                sslmode: None,
+                sqlite_path: Some(s.relative_path),
+                is_demo,
+            },
+        })
+    }
+
+    /// Checks what can be checked without DNS: the allow-list and literal IP addresses.
+    fn check_host_policy(&self, host: &str) -> AppResult<()> {
+        let allowed = &self.policy.allowed_hosts;
+        if !allowed.is_empty() && !allowed.iter().any(|h| h.trim().eq_ignore_ascii_case(host)) {
+            return Err(AppError::Forbidden(format!("host {host} is not in the administrator's list of allowed hosts")));
+        }
+        if let Ok(ip) = host.parse() {
+            if let Some(why) = netpolicy::is_forbidden_ip(ip) {
+                return Err(AppError::Forbidden(format!("{host} is {why}, which is never allowed")));
+            }
+        }
+        Ok(())
+    }
+
+    fn decrypt_password(&self, r: &DatasourceRecord) -> AppResult<Option<SecretString>> {
+        r.password_encrypted
+            .as_deref()
+            .map(|ct| self.secrets.decrypt(ct, &r.id).map_err(AppError::internal))
+            .transpose()
+    }
+
+    fn config_of(&self, r: &DatasourceRecord) -> AppResult<DatasourceConfig> {
+        Ok(match r.engine.as_str() {
+            "postgres" => DatasourceConfig::Postgres(config::PostgresConfig {
+                host: r.host.clone().unwrap_or_default(),
+                port: r.port.unwrap_or(5432) as u16,
+                database: r.database.clone().unwrap_or_default(),
+                user: r.user.clone().unwrap_or_default(),
+                password: self.decrypt_password(r)?,
+                sslmode: r.sslmode.as_deref().and_then(SslMode::parse).unwrap_or_default(),
+            }),
+            "sqlite" => DatasourceConfig::Sqlite(config::SqliteConfig {
+                relative_path: r.sqlite_path.clone().unwrap_or_default(),
+            }),
+            other => return Err(AppError::internal(format!("unknown engine {other} in store"))),
+        })
+    }
+
+    /// The datasource's pool, connecting lazily. Network policy is checked on every new pool.
+    pub async fn pool(&self, id: &str) -> AppResult<DatasourcePool> {
+        if let Some(p) = self.pools.get(id) {
+            return Ok(p);
+        }
+        let record = self.record(id).await?;
+        let cfg = self.config_of(&record)?;
+        let connect_host = match &cfg {
+            DatasourceConfig::Postgres(p) => {
+                let addr = netpolicy::resolve_allowed(&p.host, p.port, &self.policy.allowed_hosts).await?;
+                // Certificate checks need the name; otherwise connect to the address we checked.
+                (p.sslmode != SslMode::VerifyFull).then(|| addr.ip().to_string())
+            }
+            DatasourceConfig::Sqlite(s) => {
+                let path = s.full_path(&self.policy.data_dir);
+                if !path.is_file() {
+                    return Err(AppError::Connection(format!("SQLite file sqlite/{} does not exist", s.relative_path)));
+                }
+                None
+            }
+        };
+        let pool = pool::build_pool(&cfg, connect_host.as_deref(), &self.policy.data_dir);
+        Ok(self.pools.insert(id, pool))
+    }
+
+    /// Connects, runs a trivial query and, on PostgreSQL, probes the role's privileges.
+    pub async fn test(&self, id: &str) -> AppResult<ConnectionTest> {
+        let record = self.record(id).await?;
+        let pool = match self.pool(id).await {
+            Ok(p) => p,
+            Err(e @ (AppError::Connection(_) | AppError::Forbidden(_))) => return Ok(failed_test(e)),
+            Err(e) => return Err(e),
+        };
+        let result = match &pool {
+            // One direct connection, not the pool: the pool retries refused connections
+            // until its timeout, which would hide the real reason.
+            DatasourcePool::Postgres { options, .. } => {
+                let target = format!("{}:{}", record.host.as_deref().unwrap_or(""), record.port.unwrap_or(5432));
+                let user = record.user.as_deref().unwrap_or("");
+                let db = record.database.as_deref().unwrap_or("");
+                let connected = tokio::time::timeout(pool::CONNECT_TIMEOUT, options.connect()).await;
+                let report = match connected {
+                    Err(_) => Err(AppError::Connection(format!(
+                        "timed out after {} s connecting to {target}: is the host reachable?",
+                        pool::CONNECT_TIMEOUT.as_secs()
+                    ))),
+                    Ok(Err(e)) => Err(pool::describe_connect_error(&e, &target, user, db)),
+                    Ok(Ok(mut conn)) => {
+                        let report = probe::probe_postgres_role(&mut conn).await;
+                        let _ = conn.close().await;
+                        report.map_err(|e| pool::describe_connect_error(&e, &target, user, db))
+                    }
+                };
+                match report {
+                    Ok(report) => {
+                        let sql = (!report.warnings.is_empty()).then(|| probe::read_only_role_sql(db));
+                        ConnectionTest {
+                            ok: true,
+                            message: "connected".into(),
+                            server_version: Some(format!("PostgreSQL {}", report.server_version)),
+                            warnings: report.warnings,
+                            read_only_role_sql: sql,
+                        }
+                    }
+                    Err(e) => {
+                        // A pool built with wrong settings must not stay cached.
+                        self.pools.remove(id).await;
+                        failed_test(e)
+                    }
+                }
+            }
+            DatasourcePool::Sqlite(pool) => {
+                match sqlx::query_scalar::<_, String>("SELECT sqlite_version()").fetch_one(pool).await {
+                    Ok(v) => ConnectionTest {
+                        ok: true,
+                        message: "opened read-only".into(),
+                        server_version: Some(format!("SQLite {v}")),
+                        warnings: vec![],
+                        read_only_role_sql: None,
+                    },
+                    Err(e) => {
+                        self.pools.remove(id).await;
+                        failed_test(AppError::Connection(format!("could not open the SQLite file: {e}")))
+                    }
+                }
+            }
+        };
+        Ok(result)
+    }
+
+    pub async fn schema(&self, id: &str, refresh: bool) -> AppResult<Arc<SchemaInfo>> {
+        if !refresh {
+            if let Some(s) = self.schemas.read().await.get(id) {
+                return Ok(s.clone());
+            }
+        }
+        let pool = self.pool(id).await?;
+        let info = Arc::new(match schema::introspect(&pool).await {
+            Ok(i) => i,
+            Err(e) => return Err(self.map_pool_error(id, e).await),
+        });
+        self.schemas.write().await.insert(id.to_string(), info.clone());
+        Ok(info)
+    }
+
+    /// Runs SQL typed by a person or written by the model: guard, then limited execution.
+    pub async fn run_sql(&self, id: &str, request: &SqlRequest) -> AppResult<QueryResult> {
+        let record = self.record(id).await?;
+        let engine = summary(&record).engine;
+        let validated = guard::validate(&request.sql, engine.into()).map_err(|r| AppError::SqlRejected(r.0))?;
+        let limits = Limits::new(request.max_rows.unwrap_or(self.policy.max_rows).min(self.policy.max_rows), self.policy.statement_timeout);
+        let pool = self.pool(id).await?;
+        let result = exec::execute(&pool, &validated, &limits, &self.cancels, request.query_id.as_deref()).await;
+        if let Err(e) = &result {
+            tracing::info!(datasource = %id, code = e.code(), "query failed");
+        }
+        match result {
+            Ok(r) => Ok(r),
+            Err(e) => Err(self.map_pool_error(id, e).await),
+        }
+    }
+
+    /// Cancels a running query by the id its client chose; false when none is running.
+    pub async fn cancel(&self, query_id: &str) -> bool {
+        self.cancels.cancel(query_id).await
+    }
+
+    /// Connection errors during use: translate them for people and drop the broken pool,
+    /// so the next request connects afresh (e.g. after the password was fixed).
+    async fn map_pool_error(&self, id: &str, e: AppError) -> AppError {
+        let AppError::Internal(inner) = &e else { return e };
+        let Some(sqlx_err) = inner.downcast_ref::<sqlx::Error>() else { return e };
+        let is_connection_problem = match sqlx_err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+            sqlx::Error::Database(db) => db.code().as_deref().is_some_and(|c| c.starts_with("28") || c == "3D000"),
+            _ => false,
+        };
+        if !is_connection_problem {
+            return e;
+        }
+        let mapped = pool::describe_connect_error(sqlx_err, "the database", "", "");
+        self.pools.remove(id).await;
+        mapped
+    }
+}
+
+fn failed_test(e: AppError) -> ConnectionTest {
+    ConnectionTest {
+        ok: false,
+        message: e.public_message(),
+        server_version: None,
+        warnings: vec![],
+        read_only_role_sql: None,
+    }
+}
+
+fn duplicate_name(e: sqlx::Error) -> AppError {
+    if crate::server::store::is_unique_violation(&e) {
+        AppError::InvalidInput("a datasource with this name already exists".into())
+    } else {
+        e.into()
+    }
+}
+
+fn summary(r: &DatasourceRecord) -> DatasourceSummary {
+    let engine = if r.engine == "sqlite" { Engine::Sqlite } else { Engine::Postgres };
+    DatasourceSummary {
+        id: r.id.clone(),
+        name: r.name.clone(),
+        engine,
+        host: r.host.clone(),
+        port: r.port.map(|p| p as u16),
+        database: r.database.clone(),
+        user: r.user.clone(),
+        sslmode: r.sslmode.as_deref().and_then(SslMode::parse),
+        path: r.sqlite_path.clone(),
+        has_password: r.password_encrypted.is_some(),
+        is_demo: r.is_demo,
+    }
+}

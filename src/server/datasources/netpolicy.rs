@@ -1,0 +1,92 @@
+//! Network policy for datasource hosts: resolve the name ourselves and refuse addresses no
+//! database should live at (link-local, cloud metadata, unspecified, multicast). An admin can
+//! restrict hosts further with `DATABASEAI_ALLOWED_HOSTS`. Returns the checked address so the
+//! caller connects to exactly what was checked (no DNS rebinding in between).
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use crate::server::error::AppError;
+
+pub fn is_forbidden_ip(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => forbidden_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return forbidden_v4(v4);
+            }
+            if v6.is_unspecified() {
+                Some("the unspecified address")
+            } else if v6.is_multicast() {
+                Some("a multicast address")
+            } else if (v6.segments()[0] & 0xffc0) == 0xfe80 {
+                Some("a link-local address")
+            } else if v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
+                Some("a cloud metadata address")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    if ip.is_link_local() {
+        // 169.254.0.0/16 holds 169.254.169.254, the usual cloud metadata endpoint.
+        Some("a link-local or cloud metadata address")
+    } else if ip == Ipv4Addr::new(100, 100, 100, 200) {
+        Some("a cloud metadata address")
+    } else if ip.is_unspecified() {
+        Some("the unspecified address")
+    } else if ip.is_broadcast() || ip.is_multicast() {
+        Some("a broadcast or multicast address")
+    } else {
+        None
+    }
+}
+
+/// Resolves `host:port` and checks every address. Errors are for people.
+pub async fn resolve_allowed(host: &str, port: u16, allowed_hosts: &[String]) -> Result<SocketAddr, AppError> {
+    if !allowed_hosts.is_empty() && !allowed_hosts.iter().any(|h| h.trim().eq_ignore_ascii_case(host)) {
+        return Err(AppError::Forbidden(format!(
+            "host {host} is not in the administrator's list of allowed hosts"
+        )));
+    }
+    let lookup = tokio::time::timeout(std::time::Duration::from_secs(5), tokio::net::lookup_host((host, port)))
+        .await
+        .map_err(|_| AppError::Connection(format!("looking up host {host} timed out")))?;
+    let addrs: Vec<SocketAddr> = lookup
+        .map_err(|_| AppError::Connection(format!("host {host} was not found (DNS lookup failed)")))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(AppError::Connection(format!("host {host} has no addresses")));
+    }
+    for a in &addrs {
+        if let Some(why) = is_forbidden_ip(a.ip()) {
+            return Err(AppError::Forbidden(format!("host {host} resolves to {why}, which is never allowed")));
+        }
+    }
+    Ok(addrs[0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_and_link_local_are_forbidden() {
+        for ip in ["169.254.169.254", "169.254.1.1", "0.0.0.0", "224.0.0.1", "fe80::1", "fd00:ec2::254", "::ffff:169.254.169.254", "100.100.100.200"] {
+            assert!(is_forbidden_ip(ip.parse().unwrap()).is_some(), "{ip}");
+        }
+        for ip in ["127.0.0.1", "10.0.0.5", "192.168.1.2", "8.8.8.8", "::1"] {
+            assert!(is_forbidden_ip(ip.parse().unwrap()).is_none(), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn resolution_checks_every_address_and_the_allow_list() {
+        assert!(resolve_allowed("127.0.0.1", 5432, &[]).await.is_ok());
+        assert!(matches!(resolve_allowed("169.254.169.254", 80, &[]).await, Err(AppError::Forbidden(_))));
+        let allow = vec!["db.internal".to_string()];
+        assert!(matches!(resolve_allowed("127.0.0.1", 5432, &allow).await, Err(AppError::Forbidden(_))));
+        assert!(matches!(resolve_allowed("no-such-host.invalid", 5432, &[]).await, Err(AppError::Connection(_))));
+    }
+}

@@ -1,0 +1,174 @@
+//! One small connection pool per datasource, created lazily, closed when idle or deleted.
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use secrecy::ExposeSecret;
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions, PgSslMode},
+    sqlite::{SqliteConnectOptions, SqlitePoolOptions},
+    PgPool, SqlitePool,
+};
+
+use super::config::{DatasourceConfig, PostgresConfig};
+use crate::{app::model::SslMode, server::error::AppError};
+
+/// Small on purpose: one user's datasource must not exhaust the server or the database.
+const MAX_CONNECTIONS: u32 = 4;
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Pools unused this long are closed by `evict_idle`.
+pub const IDLE_POOL_TTL: Duration = Duration::from_secs(600);
+
+#[derive(Clone, Debug)]
+pub enum DatasourcePool {
+    Postgres { pool: PgPool, options: PgConnectOptions },
+    Sqlite(SqlitePool),
+}
+
+impl DatasourcePool {
+    pub async fn close(&self) {
+        match self {
+            DatasourcePool::Postgres { pool, .. } => pool.close().await,
+            DatasourcePool::Sqlite(pool) => pool.close().await,
+        }
+    }
+}
+
+pub fn pg_connect_options(cfg: &PostgresConfig, connect_host: &str) -> PgConnectOptions {
+    let ssl = match cfg.sslmode {
+        SslMode::Disable => PgSslMode::Disable,
+        SslMode::Prefer => PgSslMode::Prefer,
+        SslMode::Require => PgSslMode::Require,
+        SslMode::VerifyCa => PgSslMode::VerifyCa,
+        SslMode::VerifyFull => PgSslMode::VerifyFull,
+    };
+    let mut o = PgConnectOptions::new()
+        .host(connect_host)
+        .port(cfg.port)
+        .database(&cfg.database)
+        .username(&cfg.user)
+        .ssl_mode(ssl)
+        .application_name("databaseai")
+        // Session defaults as one more layer; each query also runs in its own
+        // READ ONLY transaction with SET LOCAL limits.
+        .options([("default_transaction_read_only", "on"), ("statement_timeout", "60000")]);
+    if let Some(p) = &cfg.password {
+        o = o.password(p.expose_secret());
+    }
+    o
+}
+
+/// Builds a pool without connecting; the first use connects.
+pub fn build_pool(config: &DatasourceConfig, connect_host: Option<&str>, data_dir: &Path) -> DatasourcePool {
+    match config {
+        DatasourceConfig::Postgres(cfg) => {
+            let options = pg_connect_options(cfg, connect_host.unwrap_or(&cfg.host));
+            let pool = PgPoolOptions::new()
+                .max_connections(MAX_CONNECTIONS)
+                .min_connections(0)
+                .acquire_timeout(CONNECT_TIMEOUT)
+                .idle_timeout(Duration::from_secs(120))
+                .max_lifetime(Duration::from_secs(1800))
+                .connect_lazy_with(options.clone());
+            DatasourcePool::Postgres { pool, options }
+        }
+        DatasourceConfig::Sqlite(cfg) => {
+            let options = SqliteConnectOptions::new()
+                .filename(cfg.full_path(data_dir))
+                .read_only(true)
+                .create_if_missing(false)
+                .pragma("query_only", "ON")
+                .busy_timeout(Duration::from_secs(2));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(MAX_CONNECTIONS)
+                .acquire_timeout(CONNECT_TIMEOUT)
+                .idle_timeout(Duration::from_secs(120))
+                .connect_lazy_with(options);
+            DatasourcePool::Sqlite(pool)
+        }
+    }
+}
+
+/// Turns a connection failure into a message a person can act on. Never includes the password.
+pub fn describe_connect_error(e: &sqlx::Error, target: &str, user: &str, database: &str) -> AppError {
+    use std::io::ErrorKind;
+    let msg = match e {
+        sqlx::Error::Io(io) => match io.kind() {
+            ErrorKind::ConnectionRefused => {
+                format!("connection refused at {target}: is the server running, and is the port right?")
+            }
+            ErrorKind::TimedOut => format!("timed out connecting to {target}"),
+            _ => format!("could not reach {target}: {}", io.kind()),
+        },
+        sqlx::Error::PoolTimedOut => {
+            format!("timed out after {} s connecting to {target}: is the host reachable?", CONNECT_TIMEOUT.as_secs())
+        }
+        sqlx::Error::Tls(t) => format!("TLS with {target} failed: {t}"),
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("28P01") => format!("password authentication failed for user \"{user}\""),
+            Some("28000") => format!("the server refused user \"{user}\" (no such role, or pg_hba.conf does not allow it)"),
+            Some("3D000") => format!("database \"{database}\" does not exist"),
+            _ => format!("the database refused the connection: {}", db.message()),
+        },
+        sqlx::Error::Configuration(c) => format!("invalid connection settings: {c}"),
+        other => {
+            tracing::warn!(error = %other, "unexpected connection error");
+            format!("could not connect to {target}")
+        }
+    };
+    AppError::Connection(msg)
+}
+
+/// Pools by datasource id, with the time each was last used.
+#[derive(Default)]
+pub struct PoolRegistry {
+    pools: Mutex<HashMap<String, (DatasourcePool, Instant)>>,
+}
+
+impl PoolRegistry {
+    pub fn get(&self, id: &str) -> Option<DatasourcePool> {
+        let mut pools = self.pools.lock().expect("pool registry lock");
+        pools.get_mut(id).map(|(pool, used)| {
+            *used = Instant::now();
+            pool.clone()
+        })
+    }
+
+    pub fn insert(&self, id: &str, pool: DatasourcePool) -> DatasourcePool {
+        let mut pools = self.pools.lock().expect("pool registry lock");
+        // Another request may have raced us; keep the first pool so connections are shared.
+        pools.entry(id.to_string()).or_insert((pool, Instant::now())).0.clone()
+    }
+
+    pub async fn remove(&self, id: &str) {
+        let removed = self.pools.lock().expect("pool registry lock").remove(id);
+        if let Some((pool, _)) = removed {
+            pool.close().await;
+        }
+    }
+
+    /// Closes pools unused for longer than `ttl`; returns how many were closed.
+    pub async fn evict_idle(&self, ttl: Duration) -> usize {
+        let stale: Vec<DatasourcePool> = {
+            let mut pools = self.pools.lock().expect("pool registry lock");
+            let ids: Vec<String> =
+                pools.iter().filter(|(_, (_, used))| used.elapsed() > ttl).map(|(id, _)| id.clone()).collect();
+            ids.iter().filter_map(|id| pools.remove(id)).map(|(p, _)| p).collect()
+        };
+        for p in &stale {
+            p.close().await;
+        }
+        stale.len()
+    }
+
+    pub fn len(&self) -> usize {
+        self.pools.lock().expect("pool registry lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,84 @@
+//! One internal error type. Each variant knows its public code, HTTP status and a
+//! message that is safe to show; the full source chain only goes to the logs.
+use axum::http::StatusCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request itself is wrong; the message says how to fix it.
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The SQL guard refused the statement; the message names the reason.
+    #[error("{0}")]
+    SqlRejected(String),
+    /// The datasource answered with an error (bad SQL, timeout...). Safe to show:
+    /// it is the user's own database talking about the user's own query.
+    #[error("{0}")]
+    Query(String),
+    #[error("the query was stopped after {0} ms (time limit)")]
+    QueryTimeout(u64),
+    #[error("the query was cancelled")]
+    QueryCancelled,
+    /// Could not reach or log in to a datasource; the message is for people.
+    #[error("{0}")]
+    Connection(String),
+    #[error("network policy: {0}")]
+    Forbidden(String),
+    /// Anything else: logged in full, shown as a generic message.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AppError {
+    /// Wraps an unexpected error; its detail is logged here and never shown.
+    pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        let source = e.into();
+        tracing::warn!(error = %source, "internal error");
+        AppError::Internal(source)
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::InvalidInput(_) => "invalid_input",
+            AppError::NotFound(_) => "not_found",
+            AppError::SqlRejected(_) => "sql_rejected",
+            AppError::Query(_) => "query_failed",
+            AppError::QueryTimeout(_) => "query_timeout",
+            AppError::QueryCancelled => "query_cancelled",
+            AppError::Connection(_) => "connection_failed",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::InvalidInput(_) | AppError::SqlRejected(_) | AppError::Query(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::QueryTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            AppError::QueryCancelled => StatusCode::CONFLICT,
+            AppError::Connection(_) => StatusCode::BAD_GATEWAY,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message people see. Internal errors never reveal their cause.
+    pub fn public_message(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::internal(e)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+// Server functions turn an `AppError` into `ServerFnError` through leptos's blanket
+// `From<E: Error>`, which uses `Display`: for `Internal` that is only "internal error".

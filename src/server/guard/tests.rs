@@ -1,0 +1,106 @@
+use proptest::prelude::*;
+
+use super::*;
+
+/// Splits a corpus file: statements separated by lines of `====`.
+pub(crate) fn corpus(text: &str) -> Vec<String> {
+    text.split("\n====\n").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+const HOSTILE_PG: &str = include_str!("../../../tests/corpus/hostile_postgres.sql");
+const HOSTILE_SQLITE: &str = include_str!("../../../tests/corpus/hostile_sqlite.sql");
+const ALLOWED: &str = include_str!("../../../tests/corpus/allowed.sql");
+
+#[test]
+fn corpus_is_large_enough() {
+    assert!(corpus(HOSTILE_PG).len() + corpus(HOSTILE_SQLITE).len() >= 80);
+}
+
+#[test]
+fn every_hostile_postgres_statement_is_rejected_in_every_dialect() {
+    for sql in corpus(HOSTILE_PG) {
+        for d in [SqlDialect::Postgres, SqlDialect::Sqlite, SqlDialect::MySql] {
+            let r = validate(&sql, d);
+            assert!(r.is_err(), "accepted in {d:?}: {sql}");
+            assert!(!r.unwrap_err().0.is_empty());
+        }
+    }
+}
+
+#[test]
+fn every_hostile_sqlite_statement_is_rejected() {
+    for sql in corpus(HOSTILE_SQLITE) {
+        for d in [SqlDialect::Sqlite, SqlDialect::Postgres] {
+            assert!(validate(&sql, d).is_err(), "accepted in {d:?}: {sql}");
+        }
+    }
+}
+
+#[test]
+fn ordinary_queries_are_accepted() {
+    for sql in corpus(ALLOWED) {
+        for d in [SqlDialect::Postgres, SqlDialect::Sqlite] {
+            let v = validate(&sql, d).unwrap_or_else(|e| panic!("rejected in {d:?}: {sql}: {e}"));
+            assert!(!v.as_str().ends_with(';'));
+        }
+    }
+}
+
+#[test]
+fn reasons_are_plain_words() {
+    let r = |s: &str| validate(s, SqlDialect::Postgres).unwrap_err().0;
+    assert!(r("SELECT 1; DROP TABLE t").contains("only one statement"));
+    assert!(r("DROP TABLE t").contains("DROP TABLE"));
+    assert!(r("SELECT pg_sleep(1)").contains("pg_sleep"));
+    assert!(r("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d").contains("data-modifying"));
+    assert!(r("SELECT * FROM t FOR UPDATE").contains("locking"));
+    assert!(r("SELEC 1").contains("could not be parsed"));
+    assert!(r("").contains("no SQL"));
+    assert!(r(&"SELECT 1 ".repeat(5000)).contains("longer than"));
+}
+
+#[test]
+fn explain_is_classified() {
+    let v = validate("EXPLAIN SELECT 1", SqlDialect::Postgres).unwrap();
+    assert_eq!(v.kind(), StatementKind::Explain);
+    assert_eq!(validate("SELECT 1", SqlDialect::Postgres).unwrap().kind(), StatementKind::Query);
+}
+
+#[test]
+fn deep_nesting_fails_closed_without_overflowing_the_stack() {
+    let deep = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));
+    assert!(validate(&deep, SqlDialect::Postgres).is_err());
+}
+
+const KEYWORDS: &[&str] = &[
+    "SELECT", "FROM", "WHERE", "DELETE", "UPDATE", "INSERT", "INTO", "DROP", "TABLE", "WITH", "AS",
+    "(", ")", ";", ",", "*", "1", "'x'", "t", "pg_sleep", "FOR", "SHARE", "VALUES", "SET", "COMMIT",
+    "--", "/*", "*/", "UNION", "RETURNING", "EXPLAIN", "ANALYZE", "COPY", "TO", "PROGRAM", "\n",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// Whatever the input, the guard returns (never panics), and anything it accepts
+    /// re-parses as exactly one query or EXPLAIN statement.
+    #[test]
+    fn never_panics_and_only_accepts_queries(tokens in proptest::collection::vec(0..KEYWORDS.len(), 0..30)) {
+        let sql = tokens.iter().map(|i| KEYWORDS[*i]).collect::<Vec<_>>().join(" ");
+        for d in [SqlDialect::Postgres, SqlDialect::Sqlite, SqlDialect::MySql] {
+            if let Ok(v) = validate(&sql, d) {
+                let stmts = Parser::parse_sql(d.parser_dialect().as_ref(), v.as_str()).unwrap();
+                prop_assert_eq!(stmts.len(), 1);
+                let ok = matches!(&stmts[0], Statement::Query(_)) || matches!(&stmts[0], Statement::Explain { analyze: false, .. });
+                prop_assert!(ok, "accepted a non-query: {}", sql);
+                let upper = sql.to_ascii_uppercase();
+                prop_assert!(!upper.contains("PG_SLEEP ("), "accepted pg_sleep call: {}", sql);
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_strings_never_panic(s in "\\PC{0,200}") {
+        let _ = validate(&s, SqlDialect::Postgres);
+        let _ = validate(&s, SqlDialect::Sqlite);
+    }
+}

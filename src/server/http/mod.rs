@@ -1,0 +1,184 @@
+//! The public HTTP API under `/api/v1`: thin handlers over the services, documented with utoipa.
+use std::sync::Arc;
+
+use axum::{
+    extract::{DefaultBodyLimit, Path, Query, State},
+    http::StatusCode,
+    response::IntoResponse,
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use utoipa::OpenApi;
+
+use crate::{
+    app::model::{ConnectionTest, DatasourceInput, DatasourceSummary, QueryResult, SchemaInfo, SqlRequest},
+    server::{datasources::DatasourceService, state::AppState},
+};
+
+mod error;
+pub use error::{ApiError, ApiJson};
+
+/// Largest JSON body the API accepts.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .route("/datasources", get(list_datasources).post(create_datasource))
+        .route("/datasources/{id}", get(get_datasource).put(update_datasource).delete(delete_datasource))
+        .route("/datasources/{id}/test", post(test_datasource))
+        .route("/datasources/{id}/schema", get(get_schema))
+        .route("/datasources/{id}/sql", post(run_sql))
+        .route("/queries/{query_id}/cancel", post(cancel_query))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "DatabaseAI API", description = "Ask questions of your SQL databases; run read-only SQL with hard limits."),
+    paths(health, list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource,
+          test_datasource, get_schema, run_sql, cancel_query),
+    components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, ErrorBody, ErrorDetail, Health, Cancelled))
+)]
+pub struct ApiDoc;
+
+/// Error body of every failed request.
+#[derive(utoipa::ToSchema, serde::Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(utoipa::ToSchema, serde::Serialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(utoipa::ToSchema, serde::Serialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+    pub store: String,
+}
+
+#[derive(utoipa::ToSchema, serde::Serialize)]
+pub struct Cancelled {
+    pub cancelled: bool,
+}
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// Liveness and store health. 503 when the app store cannot be reached.
+#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = Health), (status = 503, body = Health)))]
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let version = env!("CARGO_PKG_VERSION").to_string();
+    match tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, Json(Health { status: "ok".into(), version, store: "ok".into() })),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check: store unreachable");
+            let store = format!("unreachable: {}", short_reason(&e));
+            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable".into(), version, store }))
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health { status: "unavailable".into(), version, store: "unreachable: timed out".into() }),
+        ),
+    }
+}
+
+fn short_reason(e: &sqlx::Error) -> &'static str {
+    match e {
+        sqlx::Error::PoolTimedOut => "timed out",
+        sqlx::Error::PoolClosed => "closed",
+        sqlx::Error::Io(_) => "connection error",
+        _ => "error",
+    }
+}
+
+fn service(state: &AppState) -> &Arc<DatasourceService> {
+    &state.datasources
+}
+
+#[utoipa::path(get, path = "/api/v1/datasources", responses((status = 200, body = Vec<DatasourceSummary>)))]
+async fn list_datasources(State(state): State<AppState>) -> ApiResult<Json<Vec<DatasourceSummary>>> {
+    Ok(Json(service(&state).list().await?))
+}
+
+/// Creates a datasource. The password is stored encrypted and never returned.
+#[utoipa::path(post, path = "/api/v1/datasources", request_body = DatasourceInput,
+    responses((status = 201, body = DatasourceSummary), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn create_datasource(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<DatasourceInput>,
+) -> ApiResult<(StatusCode, Json<DatasourceSummary>)> {
+    Ok((StatusCode::CREATED, Json(service(&state).create(&input).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/datasources/{id}", responses((status = 200, body = DatasourceSummary), (status = 404, body = ErrorBody)))]
+async fn get_datasource(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<DatasourceSummary>> {
+    Ok(Json(service(&state).get(&id).await?))
+}
+
+/// Replaces a datasource's settings; an absent or empty password keeps the stored one.
+#[utoipa::path(put, path = "/api/v1/datasources/{id}", request_body = DatasourceInput,
+    responses((status = 200, body = DatasourceSummary), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn update_datasource(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DatasourceInput>,
+) -> ApiResult<Json<DatasourceSummary>> {
+    Ok(Json(service(&state).update(&id, &input).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/datasources/{id}", responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_datasource(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    service(&state).delete(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Connects and reports the server version and any privileges a read-only tool should not have.
+#[utoipa::path(post, path = "/api/v1/datasources/{id}/test", responses((status = 200, body = ConnectionTest), (status = 404, body = ErrorBody)))]
+async fn test_datasource(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<ConnectionTest>> {
+    Ok(Json(service(&state).test(&id).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct SchemaParams {
+    /// Read the catalogs again instead of using the cached snapshot.
+    #[serde(default)]
+    refresh: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/datasources/{id}/schema", params(SchemaParams),
+    responses((status = 200, body = SchemaInfo), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn get_schema(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<SchemaParams>,
+) -> ApiResult<Json<SchemaInfo>> {
+    Ok(Json(service(&state).schema(&id, params.refresh).await?.as_ref().clone()))
+}
+
+/// Runs one read-only statement with the row cap and time limit.
+#[utoipa::path(post, path = "/api/v1/datasources/{id}/sql", request_body = SqlRequest,
+    responses((status = 200, body = QueryResult), (status = 400, body = ErrorBody, description = "rejected by the SQL guard or failed in the database"),
+              (status = 408, body = ErrorBody, description = "time limit"), (status = 409, body = ErrorBody, description = "cancelled")))]
+async fn run_sql(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<SqlRequest>,
+) -> ApiResult<Json<QueryResult>> {
+    Ok(Json(service(&state).run_sql(&id, &request).await?))
+}
+
+/// Cancels a running query by the `query_id` its client sent with it.
+#[utoipa::path(post, path = "/api/v1/queries/{query_id}/cancel", responses((status = 200, body = Cancelled)))]
+async fn cancel_query(State(state): State<AppState>, Path(query_id): Path<String>) -> Json<Cancelled> {
+    Json(Cancelled { cancelled: service(&state).cancel(&query_id).await })
+}

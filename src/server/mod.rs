@@ -1,0 +1,15 @@
+//! Server-only code (feature "ssr"): configuration, app store, datasources, SQL guard,
+//! execution, schema introspection and the HTTP API.
+pub mod config;
+pub mod crypto;
+pub mod datasources;
+pub mod demo;
+pub mod error;
+pub mod exec;
+pub mod guard;
+pub mod http;
+pub mod schema;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,16 @@
+//! Schema introspection in a handful of catalog queries (never one query per table).
+use crate::{
+    app::model::SchemaInfo,
+    server::{datasources::DatasourcePool, error::AppResult, store::now_ms},
+};
+
+mod postgres;
+mod sqlite;
+
+pub async fn introspect(pool: &DatasourcePool) -> AppResult<SchemaInfo> {
+    let (engine, tables) = match pool {
+        DatasourcePool::Postgres { pool, .. } => (crate::app::model::Engine::Postgres, postgres::tables(pool).await?),
+        DatasourcePool::Sqlite(pool) => (crate::app::model::Engine::Sqlite, sqlite::tables(pool).await?),
+    };
+    Ok(SchemaInfo { engine, tables, introspected_at_ms: now_ms() })
+}

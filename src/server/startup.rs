@@ -1,0 +1,129 @@
+//! Builds the app from settings and serves it. Used by `main` and by the integration tests,
+//! which start the real app on port 0.
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    http::{header, HeaderValue},
+    Router,
+};
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::{
+    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer, trace::TraceLayer,
+};
+
+use super::{
+    config::{anyhow_like, Settings},
+    crypto::SecretBox,
+    datasources::{pool::IDLE_POOL_TTL, DatasourcePolicy, DatasourceService},
+    demo, http,
+    state::AppState,
+    store::Store,
+};
+use crate::app::{shell, App};
+
+/// Content-Security-Policy: same-origin everything; WASM needs 'wasm-unsafe-eval' and the
+/// hydration bootstrap is an inline module script.
+const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// Leptos options from cargo-leptos's `LEPTOS_*` variables when present, else defaults that
+/// fit a release tarball (`site/` beside the binary) or a source checkout (`target/site`).
+pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let site_root = env("LEPTOS_SITE_ROOT").unwrap_or_else(|| {
+        let beside_binary = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("site")));
+        match beside_binary {
+            Some(dir) if dir.is_dir() => dir.display().to_string(),
+            _ => "target/site".to_string(),
+        }
+    });
+    LeptosOptions::builder()
+        .output_name(env("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "databaseai".into()))
+        .site_root(site_root)
+        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()))
+        .site_addr(addr)
+        .build()
+}
+
+/// Everything the server needs, built and migrated, not yet listening.
+pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> anyhow_like::Result<AppState> {
+    std::fs::create_dir_all(&settings.data_dir)?;
+    std::fs::create_dir_all(settings.data_dir.join("sqlite"))?;
+    let store = Store::connect(&settings.store_url()).await?;
+    let secrets = SecretBox::load(settings.secret_key.as_ref(), &settings.data_dir)?;
+    let policy = DatasourcePolicy {
+        data_dir: settings.data_dir.clone(),
+        allowed_hosts: settings.allowed_hosts.iter().filter(|h| !h.trim().is_empty()).cloned().collect(),
+        max_rows: settings.max_rows.max(1),
+        statement_timeout: Duration::from_millis(settings.statement_timeout_ms.max(100)),
+    };
+    let datasources = Arc::new(DatasourceService::new(store.clone(), secrets, policy));
+    if !settings.no_demo {
+        demo::ensure_demo(&store, &datasources).await?;
+    }
+    Ok(AppState { leptos_options, store, datasources })
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .nest("/api/v1", http::router())
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(2 * http::MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let janitor = {
+        let datasources = state.datasources.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let closed = datasources.pools().evict_idle(IDLE_POOL_TTL).await;
+                if closed > 0 {
+                    tracing::info!(closed, "closed idle datasource pools");
+                }
+            }
+        })
+    };
+    let store = state.store.clone();
+    let result = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    janitor.abort();
+    store.close().await;
+    result
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

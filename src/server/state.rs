@@ -1,0 +1,19 @@
+//! The one state handed to every route and server function.
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use super::{datasources::DatasourceService, error::AppError, store::Store};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+    pub datasources: Arc<DatasourceService>,
+}
+
+/// The state inside a server function (leptos_axum provides it as context).
+pub fn app_state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))
+}

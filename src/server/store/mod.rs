@@ -1,0 +1,89 @@
+//! The app store: the app's own data (datasources, settings). SQLite by default,
+//! PostgreSQL when `DATABASE_URL=postgres://…`. One sqlx `Any` pool and one migration set.
+use sqlx::{any::AnyPoolOptions, AnyPool};
+
+use super::config::anyhow_like;
+
+mod datasources;
+pub use datasources::{is_unique_violation, DatasourceRecord, NewDatasource};
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: &'static str,
+}
+
+impl Store {
+    /// Connects and applies pending migrations.
+    pub async fn connect(url: &str) -> anyhow_like::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            "sqlite"
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            "postgres"
+        } else {
+            return Err("DATABASE_URL must start with sqlite:// or postgres://".into());
+        };
+        let mut options = AnyPoolOptions::new()
+            .max_connections(if backend == "sqlite" { 4 } else { 8 })
+            .acquire_timeout(std::time::Duration::from_secs(5));
+        if backend == "sqlite" {
+            // Foreign keys and a busy timeout on every connection: SQLite defaults to neither.
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(url).await.map_err(|e| format!("cannot open the app store: {e}"))?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| format!("cannot migrate the app store: {e}"))?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
+    pub async fn get_setting(&self, key: &str) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,184 @@
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn create_read_update_delete_a_postgres_datasource() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let db = create_pg_database(SHOP_SQL).await;
+    let id = app.add_pg_datasource("shop", &db, "postgres").await;
+
+    let (status, ds) = app.get(&format!("/api/v1/datasources/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(ds["name"], "shop");
+    assert_eq!(ds["has_password"], true);
+    assert!(ds.get("password").is_none() && !ds.to_string().contains("not-needed-with-trust-auth"), "password must never be returned");
+
+    // Edit without a password keeps the stored one.
+    let (status, ds) = app
+        .send(Method::PUT, &format!("/api/v1/datasources/{id}"), json!({"name": "shop renamed", "engine": "postgres", "host": "127.0.0.1", "port": 5432, "database": db, "user": "postgres", "sslmode": "disable"}))
+        .await;
+    assert_eq!(status, 200, "{ds}");
+    assert_eq!(ds["name"], "shop renamed");
+    assert_eq!(ds["has_password"], true);
+
+    let (status, test) = app.post(&format!("/api/v1/datasources/{id}/test"), json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(test["ok"], true, "{test}");
+    assert!(test["server_version"].as_str().unwrap().starts_with("PostgreSQL"));
+    // Connected as a superuser: the probe must say so and offer a read-only role.
+    assert!(test["warnings"].to_string().contains("superuser"), "{test}");
+    assert!(test["read_only_role_sql"].as_str().unwrap().contains("CREATE ROLE"));
+
+    let (status, _) = app.send(Method::DELETE, &format!("/api/v1/datasources/{id}"), json!(null)).await;
+    assert_eq!(status, 204);
+    let (status, body) = app.get(&format!("/api/v1/datasources/{id}")).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn passwords_are_encrypted_at_rest() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let secret = "very-secret-password-123";
+    let (status, _) = app
+        .post("/api/v1/datasources", json!({"name": "x", "engine": "postgres", "host": "127.0.0.1", "database": "d", "user": "u", "password": secret}))
+        .await;
+    assert_eq!(status, 201);
+    app.state.store.close().await;
+    let raw = std::fs::read(app.data_dir.path().join("databaseai.sqlite")).unwrap();
+    let needle = secret.as_bytes();
+    assert!(!raw.windows(needle.len()).any(|w| w == needle), "plaintext password found in the app store");
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_errors_and_saves_nothing() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let cases = [
+        (json!({"name": "", "engine": "postgres", "host": "h", "database": "d", "user": "u"}), "name is required"),
+        (json!({"name": "a", "engine": "postgres", "host": "", "database": "d", "user": "u"}), "host is required"),
+        (json!({"name": "a", "engine": "postgres", "host": "h", "user": "u"}), "database is required"),
+        (json!({"name": "a", "engine": "postgres", "host": "postgres://x@y/z", "database": "d", "user": "u"}), "host must be"),
+        (json!({"name": "a", "engine": "sqlite", "path": "../../etc/passwd"}), "relative path"),
+        (json!({"name": "a", "engine": "postgres", "host": "169.254.169.254", "database": "d", "user": "u"}), "metadata"),
+    ];
+    for (body, expected) in cases {
+        let (status, err) = app.post("/api/v1/datasources", body.clone()).await;
+        assert!(status == 400 || status == 403, "{body} -> {status}");
+        let msg = err["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(expected), "{body}: {msg}");
+    }
+    // Malformed JSON, unknown fields, wrong types, wrong content type, huge bodies.
+    let r = app.client.post(app.url("/api/v1/datasources")).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "invalid_json");
+    let (status, err) = app.post("/api/v1/datasources", json!({"name": "a", "engine": "postgres", "port": "abc"})).await;
+    assert_eq!(status, 422, "{err}");
+    let (status, _) = app.post("/api/v1/datasources", json!({"name": "a", "engine": "postgres", "url": "postgres://x"})).await;
+    assert_eq!(status, 422);
+    let r = app.client.post(app.url("/api/v1/datasources")).body("{}").send().await.unwrap();
+    assert_eq!(r.status(), 415);
+    let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(10 * 1024 * 1024));
+    let r = app.client.post(app.url("/api/v1/datasources")).header("content-type", "application/json").body(huge).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    let (_, list) = app.get("/api/v1/datasources").await;
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing was saved");
+    // Duplicate names are refused without touching the first.
+    let db = create_pg_database("SELECT 1").await;
+    app.add_pg_datasource("dup", &db, "postgres").await;
+    let (status, err) = app.post("/api/v1/datasources", json!({"name": "dup", "engine": "sqlite", "path": "x.db"})).await;
+    assert_eq!(status, 400);
+    assert!(err["error"]["message"].as_str().unwrap().contains("already exists"));
+    let (status, _) = app.get("/api/v1/health").await;
+    assert_eq!(status, 200, "the server stays up");
+}
+
+#[tokio::test]
+async fn connection_failures_are_explained_within_seconds() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    // A listener that accepts and never answers: a hung server.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let free_port = { std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port() };
+    let cases = [
+        (json!({"host": "127.0.0.1", "port": free_port, "database": "postgres", "user": "postgres"}), "connection refused"),
+        (json!({"host": "no-such-host.invalid", "port": 5432, "database": "postgres", "user": "postgres"}), "not found"),
+        (json!({"host": "127.0.0.1", "port": 5432, "database": "no_such_db_here", "user": "postgres"}), "does not exist"),
+        (json!({"host": "127.0.0.1", "port": 5432, "database": "postgres", "user": "no_such_role_here"}), "no_such_role_here"),
+        (json!({"host": "127.0.0.1", "port": silent_port, "database": "postgres", "user": "postgres"}), "timed out"),
+    ];
+    for (i, (fields, expected)) in cases.into_iter().enumerate() {
+        let mut body = fields.clone();
+        body["name"] = json!(format!("bad {i}"));
+        body["engine"] = json!("postgres");
+        body["sslmode"] = json!("disable");
+        let (status, ds) = app.post("/api/v1/datasources", body).await;
+        assert_eq!(status, 201, "{ds}");
+        let started = std::time::Instant::now();
+        let (status, test) = app.post(&format!("/api/v1/datasources/{}/test", ds["id"].as_str().unwrap()), json!({})).await;
+        assert_eq!(status, 200);
+        assert_eq!(test["ok"], false, "{fields}");
+        let msg = test["message"].as_str().unwrap();
+        assert!(msg.contains(expected), "{fields}: {msg}");
+        assert!(started.elapsed().as_secs() < 10, "{fields} took {:?}", started.elapsed());
+    }
+    drop(silent);
+}
+
+#[tokio::test]
+async fn allow_list_restricts_hosts() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo", "--allowed-hosts", "db.internal"]).await;
+    let (status, err) = app
+        .post("/api/v1/datasources", json!({"name": "a", "engine": "postgres", "host": "127.0.0.1", "database": "d", "user": "u"}))
+        .await;
+    assert_eq!(status, 403);
+    assert!(err["error"]["message"].as_str().unwrap().contains("allowed hosts"));
+}
+
+#[tokio::test]
+async fn schema_lists_tables_columns_keys_and_comments() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let db = create_pg_database(SHOP_SQL).await;
+    let id = app.add_pg_datasource("shop", &db, "postgres").await;
+    let (status, schema) = app.get(&format!("/api/v1/datasources/{id}/schema")).await;
+    assert_eq!(status, 200, "{schema}");
+    let tables = schema["tables"].as_array().unwrap();
+    let find = |name: &str| tables.iter().find(|t| t["name"] == name).unwrap_or_else(|| panic!("{name} missing"));
+    let customers = find("customers");
+    assert_eq!(customers["schema"], "public");
+    assert_eq!(customers["comment"], "People who bought something");
+    assert_eq!(customers["row_estimate"], 50);
+    let country = customers["columns"].as_array().unwrap().iter().find(|c| c["name"] == "country").unwrap();
+    assert_eq!(country["comment"], "ISO country name");
+    assert_eq!(country["nullable"], true);
+    let orders = find("orders");
+    let fk = orders["columns"].as_array().unwrap().iter().find(|c| c["name"] == "customer_id").unwrap();
+    assert_eq!(fk["references"]["table"], "customers");
+    assert_eq!(fk["references"]["column"], "id");
+    assert!(orders["columns"][0]["primary_key"].as_bool().unwrap());
+    assert_eq!(find("big_orders")["kind"], "view");
+
+    // Cached until refreshed.
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&pg_db_url(&db)).await.unwrap();
+    sqlx::query("CREATE TABLE added_later (id int)").execute(&mut admin).await.unwrap();
+    let (_, cached) = app.get(&format!("/api/v1/datasources/{id}/schema")).await;
+    assert!(!cached.to_string().contains("added_later"));
+    let (_, fresh) = app.get(&format!("/api/v1/datasources/{id}/schema?refresh=true")).await;
+    assert!(fresh.to_string().contains("added_later"));
+}
+
+#[tokio::test]
+async fn demo_datasource_exists_with_a_related_schema() {
+    let app = spawn_app(StoreKind::Sqlite, &[]).await;
+    let id = app.demo_id().await;
+    let (status, schema) = app.get(&format!("/api/v1/datasources/{id}/schema")).await;
+    assert_eq!(status, 200);
+    let tables = schema["tables"].as_array().unwrap();
+    assert!((6..=8).contains(&tables.len()));
+    let items = tables.iter().find(|t| t["name"] == "order_items").unwrap();
+    assert!(items["row_estimate"].as_i64().unwrap() > 3000);
+    assert!(items.to_string().contains("\"table\":\"orders\""), "foreign key to orders");
+    let (_, test) = app.post(&format!("/api/v1/datasources/{id}/test"), json!({})).await;
+    assert_eq!(test["ok"], true);
+}

@@ -1,0 +1,84 @@
+//! With the guard switched off (a test-only path), the hostile corpus runs straight into the
+//! database layer: a READ ONLY transaction under a least-privilege role. Nothing may change,
+//! and no file may be read. A second pass as a superuser shows the read-only transaction
+//! alone still keeps every table intact.
+use std::time::Duration;
+
+use databaseai::server::{
+    exec::{postgres::run_in_read_only_transaction, CancelRegistry, Limits},
+    guard::{SqlDialect, StatementKind, ValidatedSql},
+};
+use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection, PgConnection};
+
+use crate::helpers::*;
+
+const HOSTILE_PG: &str = include_str!("../corpus/hostile_postgres.sql");
+
+fn corpus(text: &str) -> Vec<String> {
+    text.split("\n====\n").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+const VICTIM_SQL: &str = "CREATE TABLE guard_victim (id serial PRIMARY KEY, v text); \
+    INSERT INTO guard_victim (v) SELECT 'row ' || g FROM generate_series(1, 10) g;";
+
+async fn fingerprint(db: &str) -> (i64, String) {
+    let mut c = PgConnection::connect(&pg_db_url(db)).await.unwrap();
+    let (n, agg): (i64, String) = sqlx::query_as("SELECT count(*), string_agg(id || ':' || v, ',' ORDER BY id) FROM guard_victim")
+        .fetch_one(&mut c).await.unwrap();
+    let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetch_one(&mut c).await.unwrap();
+    let cols: i64 = sqlx::query_scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'guard_victim'").fetch_one(&mut c).await.unwrap();
+    (n + tables * 1000 + cols * 100_000, agg)
+}
+
+/// Statements whose harm as a superuser is to the server, not the data (signals, files,
+/// programs); the least-privilege pass shows privileges stop them. The superuser pass
+/// skips them so it cannot disturb other tests sharing this PostgreSQL.
+fn server_level(sql: &str) -> bool {
+    let s = sql.to_ascii_lowercase();
+    ["copy", "pg_terminate_backend", "pg_reload_conf", "pg_switch_wal", "checkpoint", "pg_create_restore_point", "lo_export"]
+        .iter()
+        .any(|k| s.contains(k))
+}
+
+async fn run_all(db: &str, user: &str, skip_server_level: bool) -> Vec<(String, Result<String, String>)> {
+    let options: PgConnectOptions = pg_db_url(db).parse::<PgConnectOptions>().unwrap().username(user);
+    let limits = Limits::new(100, Duration::from_millis(1500));
+    let cancels = CancelRegistry::default();
+    let mut out = Vec::new();
+    for sql in corpus(HOSTILE_PG).into_iter().filter(|s| !(skip_server_level && server_level(s))) {
+        let mut conn = options.connect().await.unwrap();
+        let unchecked = ValidatedSql::unchecked_for_tests(&sql, StatementKind::Explain, SqlDialect::Postgres);
+        let r = run_in_read_only_transaction(&mut conn, &options, &unchecked, &limits, &cancels, None).await;
+        out.push((sql, r.map(|r| serde_json::to_string(&r.rows).unwrap()).map_err(|e| e.to_string())));
+        let _ = conn.close().await;
+    }
+    out
+}
+
+#[tokio::test]
+async fn hostile_corpus_is_harmless_at_the_database_layer() {
+    let db = create_pg_database(VICTIM_SQL).await;
+    let reader = unique("dbai_reader");
+    let mut admin = PgConnection::connect(&pg_db_url(&db)).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "CREATE ROLE {reader} LOGIN; GRANT CONNECT ON DATABASE {db} TO {reader}; GRANT USAGE ON SCHEMA public TO {reader}; \
+         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}; REVOKE CREATE ON SCHEMA public FROM PUBLIC;"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let before = fingerprint(&db).await;
+
+    for (sql, result) in run_all(&db, &reader, false).await {
+        assert_eq!(fingerprint(&db).await, before, "changed by: {sql}");
+        if sql.contains("pg_read_file") || sql.contains("pg_ls_dir") || sql.contains("lo_import") || sql.contains("pg_read_binary_file") {
+            let text = format!("{result:?}");
+            assert!(result.is_err() && !text.contains("root:"), "file access was allowed for {sql}: {text}");
+        }
+    }
+    assert!(!std::path::Path::new("/tmp/databaseai_copy_out").exists(), "COPY TO wrote a server file");
+    // As a superuser only the READ ONLY transaction stands in the way: still no data changes.
+    for (sql, _) in run_all(&db, "postgres", true).await {
+        assert_eq!(fingerprint(&db).await, before, "changed by (superuser): {sql}");
+    }
+}

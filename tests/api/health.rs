@@ -1,0 +1,48 @@
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_reports_ok_on_sqlite_and_postgres_stores() {
+    for kind in [StoreKind::Sqlite, StoreKind::Postgres] {
+        let app = spawn_app(kind, &[]).await;
+        let (status, body) = app.get("/api/v1/health").await;
+        assert_eq!(status, 200);
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["store"], "ok");
+        assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    }
+}
+
+#[tokio::test]
+async fn health_is_503_with_a_reason_when_the_store_is_down() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    app.state.store.close().await;
+    let (status, body) = app.get("/api/v1/health").await;
+    assert_eq!(status, 503);
+    assert_eq!(body["status"], "unavailable");
+    assert!(body["store"].as_str().unwrap().starts_with("unreachable"));
+}
+
+#[tokio::test]
+async fn pages_render_on_the_server_with_security_headers() {
+    let app = spawn_app(StoreKind::Sqlite, &[]).await;
+    let r = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Demo shop"), "the list is server-rendered");
+    let r = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let (status, spec) = app.get("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    for path in ["/api/v1/health", "/api/v1/datasources", "/api/v1/datasources/{id}", "/api/v1/datasources/{id}/test",
+                 "/api/v1/datasources/{id}/schema", "/api/v1/datasources/{id}/sql", "/api/v1/queries/{query_id}/cancel"] {
+        assert!(spec["paths"].get(path).is_some(), "{path} missing from OpenAPI");
+    }
+}

@@ -1,0 +1,9 @@
+//! The one integration-test binary: the real app on a random port, driven over HTTP,
+//! against the real PostgreSQL on 127.0.0.1:5432 and real SQLite files.
+mod datasources;
+mod guard_db;
+mod health;
+mod password_pg;
+mod helpers;
+mod sql;
+mod store;
