@@ -87,7 +87,9 @@ ensure_npm_packages() {
   fi
 }
 
-# The same RUSTFLAGS cargo-leptos uses for debug builds, so `cargo test` reuses its artifacts.
-export_test_rustflags() {
-  export RUSTFLAGS="--cfg erase_components"
+# The compile-time environment cargo-leptos uses for debug builds. leptos reads
+# LEPTOS_OUTPUT_NAME with option_env! (it names the WASM file the page loads), so `cargo test`
+# must see the same value, or it rebuilds leptos and the binary asks for the wrong file.
+export_cargo_leptos_env() {
+  export RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=databaseai
 }

@@ -8,56 +8,77 @@ use super::model::{ConnectionTest, DatasourceInput, DatasourceSummary, QueryResu
 #[cfg(feature = "ssr")]
 use crate::server::state::app_state;
 
-/// The message to show for a failed server function.
-pub fn error_text(e: &ServerFnError) -> String {
-    match e {
-        ServerFnError::ServerError(m) => m.clone(),
-        ServerFnError::Request(_) => "the server could not be reached; check your connection and try again".into(),
-        other => other.to_string(),
+/// An expected failure (bad input, rejected SQL, a database error) travels as data with
+/// HTTP 200: it is an answer, not a broken request, so the browser does not log it.
+/// `ServerFnError` (HTTP 500) is left for transport and server faults.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+pub type Outcome<T> = Result<T, Failure>;
+
+#[cfg(feature = "ssr")]
+impl From<crate::server::error::AppError> for Failure {
+    fn from(e: crate::server::error::AppError) -> Self {
+        Failure { code: e.code().to_string(), message: e.public_message() }
+    }
+}
+
+/// Flattens a server function's result into what the UI shows: the value or a message.
+pub fn outcome<T>(r: Result<Outcome<T>, ServerFnError>) -> Result<T, String> {
+    match r {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(f)) => Err(f.message),
+        Err(ServerFnError::Request(_)) => Err("the server could not be reached; check your connection and try again".into()),
+        Err(ServerFnError::ServerError(m)) => Err(m),
+        Err(other) => Err(other.to_string()),
     }
 }
 
 #[server(input = Json, endpoint = "datasources/list")]
-pub async fn list_datasources() -> Result<Vec<DatasourceSummary>, ServerFnError> {
-    Ok(app_state()?.datasources.list().await?)
+pub async fn list_datasources() -> Result<Outcome<Vec<DatasourceSummary>>, ServerFnError> {
+    Ok(app_state()?.datasources.list().await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/get")]
-pub async fn get_datasource(id: String) -> Result<DatasourceSummary, ServerFnError> {
-    Ok(app_state()?.datasources.get(&id).await?)
+pub async fn get_datasource(id: String) -> Result<Outcome<DatasourceSummary>, ServerFnError> {
+    Ok(app_state()?.datasources.get(&id).await.map_err(Failure::from))
 }
 
 /// Creates (`id: None`) or updates a datasource.
 #[server(input = Json, endpoint = "datasources/save")]
-pub async fn save_datasource(id: Option<String>, input: DatasourceInput) -> Result<DatasourceSummary, ServerFnError> {
+pub async fn save_datasource(id: Option<String>, input: DatasourceInput) -> Result<Outcome<DatasourceSummary>, ServerFnError> {
     let service = app_state()?.datasources;
-    Ok(match id {
-        Some(id) => service.update(&id, &input).await?,
-        None => service.create(&input).await?,
-    })
+    let saved = match id {
+        Some(id) => service.update(&id, &input).await,
+        None => service.create(&input).await,
+    };
+    Ok(saved.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/delete")]
-pub async fn delete_datasource(id: String) -> Result<(), ServerFnError> {
-    Ok(app_state()?.datasources.delete(&id).await?)
+pub async fn delete_datasource(id: String) -> Result<Outcome<()>, ServerFnError> {
+    Ok(app_state()?.datasources.delete(&id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/test")]
-pub async fn test_datasource(id: String) -> Result<ConnectionTest, ServerFnError> {
-    Ok(app_state()?.datasources.test(&id).await?)
+pub async fn test_datasource(id: String) -> Result<Outcome<ConnectionTest>, ServerFnError> {
+    Ok(app_state()?.datasources.test(&id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/schema")]
-pub async fn get_schema(id: String, refresh: bool) -> Result<SchemaInfo, ServerFnError> {
-    Ok(app_state()?.datasources.schema(&id, refresh).await?.as_ref().clone())
+pub async fn get_schema(id: String, refresh: bool) -> Result<Outcome<SchemaInfo>, ServerFnError> {
+    Ok(app_state()?.datasources.schema(&id, refresh).await.map(|s| s.as_ref().clone()).map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/sql")]
-pub async fn run_sql(id: String, request: SqlRequest) -> Result<QueryResult, ServerFnError> {
-    Ok(app_state()?.datasources.run_sql(&id, &request).await?)
+pub async fn run_sql(id: String, request: SqlRequest) -> Result<Outcome<QueryResult>, ServerFnError> {
+    Ok(app_state()?.datasources.run_sql(&id, &request).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "queries/cancel")]
-pub async fn cancel_query(query_id: String) -> Result<bool, ServerFnError> {
-    Ok(app_state()?.datasources.cancel(&query_id).await)
+pub async fn cancel_query(query_id: String) -> Result<Outcome<bool>, ServerFnError> {
+    Ok(Ok(app_state()?.datasources.cancel(&query_id).await))
 }

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use crate::app::{
-    api::{error_text, save_datasource, test_datasource},
+    api::{outcome, save_datasource, test_datasource},
     model::{ConnectionTest, DatasourceInput, DatasourceSummary, Engine, SslMode},
 };
 
@@ -85,9 +85,9 @@ pub fn DatasourceForm(editing: RwSignal<Option<DatasourceSummary>>, on_saved: Ca
     let save = Action::new(move |(id, input): &(Option<String>, DatasourceInput)| {
         let (id, input) = (id.clone(), input.clone());
         async move {
-            let saved = save_datasource(id, input).await?;
-            let test = test_datasource(saved.id.clone()).await?;
-            Ok::<_, ServerFnError>((saved, test))
+            let saved = outcome(save_datasource(id, input).await)?;
+            let test = outcome(test_datasource(saved.id.clone()).await)?;
+            Ok::<_, String>((saved, test))
         }
     });
     let last_saved = RwSignal::new(None::<(DatasourceSummary, ConnectionTest)>);
@@ -149,8 +149,13 @@ pub fn DatasourceForm(editing: RwSignal<Option<DatasourceSummary>>, on_saved: Ca
                     <button type="button" on:click=move |_| editing.set(None)>"Cancel edit"</button>
                 </Show>
             </div>
-            {move || local_error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-            {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })}
+            // One message at a time: a check in the browser replaces the last server answer.
+            {move || {
+                local_error
+                    .get()
+                    .or_else(|| save.value().get().and_then(|r| r.err()))
+                    .map(|m| view! { <p class="error" role="alert">{m}</p> })
+            }}
             {move || last_saved.get().map(|(saved, test)| view! {
                 <div class="saved">
                     <p class="ok">"Saved “" {saved.name} "”."</p>

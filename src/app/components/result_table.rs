@@ -7,13 +7,14 @@ use crate::app::model::QueryResult;
 /// Rows drawn at once; the full result stays in memory and more can be shown on demand.
 const PAGE_ROWS: usize = 500;
 
-/// Groups thousands for display: 1234567.5 -> "1,234,567.5".
-pub fn format_number(n: &serde_json::Number) -> String {
-    let text = n.to_string();
-    let (sign, rest) = text.strip_prefix('-').map_or(("", text.as_str()), |r| ("-", r));
+/// Groups thousands for display: "1234567.50" -> "1,234,567.50". Anything that is not a
+/// plain decimal (exponents, NaN, words) is returned as it is.
+pub fn format_number(text: &str) -> String {
+    let (sign, rest) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
     let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
-    if int.len() <= 4 || int.contains(['e', 'E']) {
-        return text;
+    let plain = !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
+    if !plain || int.len() <= 4 {
+        return text.to_string();
     }
     let mut grouped = String::new();
     for (i, ch) in int.chars().enumerate() {
@@ -31,9 +32,9 @@ pub fn format_number(n: &serde_json::Number) -> String {
 fn cell(value: Value, numeric_column: bool) -> impl IntoView {
     match value {
         Value::Null => view! { <td class="null">"NULL"</td> }.into_any(),
-        Value::Number(n) => view! { <td class="num">{format_number(&n)}</td> }.into_any(),
+        Value::Number(n) => view! { <td class="num">{format_number(&n.to_string())}</td> }.into_any(),
         Value::Bool(b) => view! { <td class="bool">{b.to_string()}</td> }.into_any(),
-        Value::String(s) if numeric_column => view! { <td class="num">{s}</td> }.into_any(),
+        Value::String(s) if numeric_column => view! { <td class="num">{format_number(&s)}</td> }.into_any(),
         Value::String(s) => view! { <td>{s}</td> }.into_any(),
         other => view! { <td class="json">{other.to_string()}</td> }.into_any(),
     }
@@ -100,11 +101,14 @@ mod tests {
 
     #[test]
     fn groups_thousands() {
-        let n = |s: &str| format_number(&serde_json::from_str(s).unwrap());
+        let n = format_number;
         assert_eq!(n("1234567"), "1,234,567");
         assert_eq!(n("-1234567.25"), "-1,234,567.25");
+        assert_eq!(n("16000.00"), "16,000.00");
         assert_eq!(n("1234"), "1234");
         assert_eq!(n("12345"), "12,345");
         assert_eq!(n("0.5"), "0.5");
+        assert_eq!(n("1e300"), "1e300");
+        assert_eq!(n("NaN"), "NaN");
     }
 }

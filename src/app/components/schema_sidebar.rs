@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use crate::app::{
-    api::{error_text, get_schema},
+    api::{get_schema, outcome},
     browser::copy_to_clipboard,
     model::{SchemaInfo, SchemaTable},
 };
@@ -16,7 +16,7 @@ fn matches(table: &SchemaTable, q: &str) -> bool {
 #[component]
 pub fn SchemaSidebar(id: Signal<String>) -> impl IntoView {
     let refreshes = RwSignal::new(0u32);
-    let schema = Resource::new(move || (id.get(), refreshes.get()), |(id, n)| get_schema(id, n > 0));
+    let schema = Resource::new(move || (id.get(), refreshes.get()), |(id, n)| async move { outcome(get_schema(id, n > 0).await) });
     let filter = RwSignal::new(String::new());
     view! {
         <aside class="schema" aria-label="Schema">
@@ -29,7 +29,7 @@ pub fn SchemaSidebar(id: Signal<String>) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match schema.await {
                         Ok(info) => view! { <SchemaTree info filter/> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
                     }
                 })}
             </Transition>

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use crate::app::{
-    api::{delete_datasource, error_text, list_datasources, test_datasource},
+    api::{delete_datasource, list_datasources, outcome, test_datasource},
     components::datasource_form::{ConnectionTestView, DatasourceForm},
     model::{ConnectionTest, DatasourceSummary, Engine},
 };
@@ -10,7 +10,7 @@ use crate::app::{
 #[component]
 pub fn DatasourcesPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let list = Resource::new(move || version.get(), |_| list_datasources());
+    let list = Resource::new(move || version.get(), |_| async move { outcome(list_datasources().await) });
     let editing = RwSignal::new(None::<DatasourceSummary>);
     let on_saved = Callback::new(move |_: DatasourceSummary| {
         editing.set(None);
@@ -37,7 +37,7 @@ pub fn DatasourcesPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
                     }
                 })}
             </Transition>
@@ -62,8 +62,14 @@ fn describe(ds: &DatasourceSummary) -> String {
 #[component]
 fn DatasourceCard(ds: DatasourceSummary, editing: RwSignal<Option<DatasourceSummary>>, version: RwSignal<u32>) -> impl IntoView {
     let id = ds.id.clone();
-    let test = Action::new(move |id: &String| test_datasource(id.clone()));
-    let delete = Action::new(move |id: &String| delete_datasource(id.clone()));
+    let test = Action::new(move |id: &String| {
+        let id = id.clone();
+        async move { outcome(test_datasource(id).await) }
+    });
+    let delete = Action::new(move |id: &String| {
+        let id = id.clone();
+        async move { outcome(delete_datasource(id).await) }
+    });
     let confirming = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
@@ -99,11 +105,11 @@ fn DatasourceCard(ds: DatasourceSummary, editing: RwSignal<Option<DatasourceSumm
                     }
                 }}
             </div>
-            {move || test.value().get().map(|r: Result<ConnectionTest, ServerFnError>| match r {
+            {move || test.value().get().map(|r: Result<ConnectionTest, String>| match r {
                 Ok(t) => view! { <ConnectionTestView test=t/> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
             })}
-            {move || delete.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })}
+            {move || delete.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </li>
     }
 }

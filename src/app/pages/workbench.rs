@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::app::{
-    api::{cancel_query, error_text, get_datasource, run_sql},
+    api::{cancel_query, get_datasource, outcome, run_sql},
     browser::new_query_id,
     components::{result_table::ResultTable, schema_sidebar::SchemaSidebar},
     model::{Engine, SqlRequest},
@@ -20,7 +20,7 @@ fn starter_sql(engine: Engine) -> &'static str {
 pub fn WorkbenchPage() -> impl IntoView {
     let params = use_params_map();
     let id = Signal::derive(move || params.read().get("id").unwrap_or_default());
-    let datasource = Resource::new(move || id.get(), get_datasource);
+    let datasource = Resource::new(move || id.get(), |id| async move { outcome(get_datasource(id).await) });
     view! {
         <div class="workbench">
             <SchemaSidebar id/>
@@ -34,7 +34,7 @@ pub fn WorkbenchPage() -> impl IntoView {
                             }.into_any(),
                             Err(e) => view! {
                                 <h1>"Datasource unavailable"</h1>
-                                <p class="error" role="alert">{error_text(&e)}</p>
+                                <p class="error" role="alert">{e}</p>
                                 <p><a href="/">"Back to datasources"</a></p>
                             }.into_any(),
                         }
@@ -51,9 +51,12 @@ fn SqlEditor(id: Signal<String>, initial: String) -> impl IntoView {
     let running_id = RwSignal::new(None::<String>);
     let run = Action::new(move |(id, request): &(String, SqlRequest)| {
         let (id, request) = (id.clone(), request.clone());
-        async move { run_sql(id, request).await }
+        async move { outcome(run_sql(id, request).await) }
     });
-    let cancel = Action::new(|query_id: &String| cancel_query(query_id.clone()));
+    let cancel = Action::new(|query_id: &String| {
+        let query_id = query_id.clone();
+        async move { outcome(cancel_query(query_id).await) }
+    });
     let start = move || {
         if run.pending().get_untracked() {
             return;
@@ -97,7 +100,7 @@ fn SqlEditor(id: Signal<String>, initial: String) -> impl IntoView {
             {move || match run.value().get() {
                 None => view! { <p class="muted">"Run a query to see rows here."</p> }.into_any(),
                 Some(Ok(result)) => view! { <ResultTable result/> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert" data-testid="sql-error">{error_text(&e)}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert" data-testid="sql-error">{e}</p> }.into_any(),
             }}
         </div>
     }

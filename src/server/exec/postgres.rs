@@ -127,14 +127,8 @@ pub(crate) fn typed_cell(type_name: &str, text: String, max_chars: usize) -> ser
             Ok(f) if f.is_finite() => Value::from(f),
             _ => Value::String(text),
         },
-        "numeric" => {
-            let digits = text.chars().filter(char::is_ascii_digit).count();
-            match text.parse::<f64>() {
-                // Only when no precision is lost; otherwise keep the exact text.
-                Ok(f) if f.is_finite() && digits <= 15 => Value::from(f),
-                _ => Value::String(text),
-            }
-        }
+        // Exact decimals stay exact: as text, which the UI aligns and groups like numbers.
+        "numeric" => Value::String(text),
         "json" | "jsonb" if !capped => serde_json::from_str(&text).unwrap_or(Value::String(text)),
         _ => Value::String(cap_text(text, max_chars)),
     }
@@ -177,7 +171,7 @@ mod tests {
         assert_eq!(typed_cell("bool", "t".into(), 100), json!(true));
         assert_eq!(typed_cell("float8", "1.5".into(), 100), json!(1.5));
         assert_eq!(typed_cell("float8", "NaN".into(), 100), json!("NaN"));
-        assert_eq!(typed_cell("numeric", "12.50".into(), 100), json!(12.5));
+        assert_eq!(typed_cell("numeric", "12.50".into(), 100), json!("12.50"));
         assert_eq!(typed_cell("numeric", "123456789012345678.5".into(), 100), json!("123456789012345678.5"));
         assert_eq!(typed_cell("jsonb", "{\"a\": 1}".into(), 100), json!({"a": 1}));
         assert_eq!(typed_cell("text", "abcdef".into(), 3), json!("abc…"));
