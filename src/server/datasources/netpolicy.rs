@@ -67,6 +67,31 @@ pub async fn resolve_allowed(host: &str, port: u16, allowed_hosts: &[String]) ->
     Ok(addrs[0])
 }
 
+/// Checks a base URL the server will call (an LLM endpoint): http(s) only, no credentials in
+/// the URL, the host resolved and checked like a datasource host, and plain http only to a
+/// loopback address or a host the administrator allow-listed. The HTTP client that uses it
+/// must also refuse redirects, so a checked URL cannot bounce elsewhere.
+pub async fn check_base_url(raw: &str, allowed_hosts: &[String]) -> Result<url::Url, AppError> {
+    let url = url::Url::parse(raw.trim()).map_err(|e| AppError::InvalidInput(format!("invalid URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(AppError::InvalidInput("the URL must start with http:// or https://".into()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(AppError::InvalidInput("put credentials in the API key field, not in the URL".into()));
+    }
+    let host = url.host_str().ok_or_else(|| AppError::InvalidInput("the URL has no host".into()))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addr = resolve_allowed(&host, port, allowed_hosts).await?;
+    let allow_listed = allowed_hosts.iter().any(|h| h.trim().eq_ignore_ascii_case(&host));
+    if url.scheme() == "http" && !addr.ip().is_loopback() && !allow_listed {
+        return Err(AppError::Forbidden(format!(
+            "plain http is only allowed to this machine or an allow-listed host; use https for {host}"
+        )));
+    }
+    Ok(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +113,26 @@ mod tests {
         let allow = vec!["db.internal".to_string()];
         assert!(matches!(resolve_allowed("127.0.0.1", 5432, &allow).await, Err(AppError::Forbidden(_))));
         assert!(matches!(resolve_allowed("no-such-host.invalid", 5432, &[]).await, Err(AppError::Connection(_))));
+    }
+
+    #[tokio::test]
+    async fn base_urls_are_checked() {
+        assert!(check_base_url("http://127.0.0.1:8081/v1", &[]).await.is_ok());
+        assert!(check_base_url("http://[::1]:8081/v1", &[]).await.is_ok());
+        for (bad, kind) in [
+            ("http://169.254.169.254/latest/meta-data", "forbidden"),
+            ("http://[fd00:ec2::254]/", "forbidden"),
+            ("file:///etc/passwd", "invalid_input"),
+            ("gopher://127.0.0.1/", "invalid_input"),
+            ("http://user:secret@127.0.0.1/v1", "invalid_input"),
+            ("not a url", "invalid_input"),
+            ("https://no-such-host.invalid/v1", "connection_failed"),
+        ] {
+            let e = check_base_url(bad, &[]).await.unwrap_err();
+            assert_eq!(e.code(), kind, "{bad}");
+        }
+        let allow = vec!["localhost".to_string()];
+        assert!(check_base_url("http://localhost:8081/v1", &allow).await.is_ok());
+        assert_eq!(check_base_url("http://127.0.0.1:8081/v1", &allow).await.unwrap_err().code(), "forbidden");
     }
 }

@@ -172,3 +172,28 @@ impl PoolRegistry {
         self.len() == 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::datasources::config::SqliteConfig;
+
+    #[tokio::test]
+    async fn idle_pools_are_closed_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = PoolRegistry::default();
+        let cfg = DatasourceConfig::Sqlite(SqliteConfig { relative_path: "x.db".into() });
+        let first = registry.insert("a", build_pool(&cfg, None, dir.path()));
+        registry.insert("a", build_pool(&cfg, None, dir.path()));
+        assert_eq!(registry.len(), 1, "a racing second pool is dropped, the first is shared");
+        assert_eq!(registry.evict_idle(Duration::from_secs(3600)).await, 0);
+        assert!(registry.get("a").is_some());
+        assert_eq!(registry.evict_idle(Duration::ZERO).await, 1);
+        assert!(registry.is_empty());
+        let DatasourcePool::Sqlite(p) = first else { panic!() };
+        assert!(p.is_closed());
+        registry.insert("b", build_pool(&cfg, None, dir.path()));
+        registry.remove("b").await;
+        assert!(registry.is_empty());
+    }
+}
