@@ -25,10 +25,10 @@ async fn store_crud_on_postgres() {
     assert_eq!(store.backend(), "postgres");
     store.insert_datasource("a", &sample("one")).await.unwrap();
     let got = store.get_datasource("a").await.unwrap().unwrap();
-    assert!(got.is_demo);
-    assert_eq!(got.port, None);
+    assert!(got.fields.is_demo);
+    assert_eq!(got.fields.port, None);
     assert!(store.update_datasource("a", &sample("two")).await.unwrap());
-    assert_eq!(store.list_datasources().await.unwrap()[0].name, "two");
+    assert_eq!(store.list_datasources().await.unwrap()[0].fields.name, "two");
     let dup = store.insert_datasource("b", &sample("two")).await.unwrap_err();
     assert!(is_unique_violation(&dup));
     store.set_setting("k", "v1").await.unwrap();

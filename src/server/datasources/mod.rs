@@ -93,25 +93,14 @@ impl DatasourceService {
     /// Creates a datasource the app itself owns (the demo), skipping network checks.
     pub async fn create_builtin_sqlite(&self, name: &str, relative_path: &str) -> AppResult<String> {
         let id = uuid::Uuid::new_v4().to_string();
-        let row = NewDatasource {
-            name: name.into(),
-            engine: Engine::Sqlite.as_str().into(),
-            host: None,
-            port: None,
-            database: None,
-            user: None,
-            password_encrypted: None,
-            sslmode: None,
-            sqlite_path: Some(relative_path.into()),
-            is_demo: true,
-        };
+        let row = sqlite_row(name.into(), relative_path.into(), true);
         self.store.insert_datasource(&id, &row).await.map_err(duplicate_name)?;
         Ok(id)
     }
 
     pub async fn update(&self, id: &str, input: &DatasourceInput) -> AppResult<DatasourceSummary> {
         let existing = self.record(id).await?;
-        let row = self.to_row(id, input, Some(&existing), existing.is_demo).await?;
+        let row = self.to_row(id, input, Some(&existing), existing.fields.is_demo).await?;
         self.store.update_datasource(id, &row).await.map_err(duplicate_name)?;
         self.forget(id).await;
         tracing::info!(datasource = %id, "datasource updated");
@@ -141,7 +130,7 @@ impl DatasourceService {
         is_demo: bool,
     ) -> AppResult<NewDatasource> {
         let stored_password = match existing {
-            Some(r) if r.engine == Engine::Postgres.as_str() && input.engine == Some(Engine::Postgres) => {
+            Some(r) if r.fields.engine == Engine::Postgres.as_str() && input.engine == Some(Engine::Postgres) => {
                 self.decrypt_password(r)?
             }
             _ => None,
@@ -166,18 +155,7 @@ impl DatasourceService {
                     is_demo,
                 }
             }
-            DatasourceConfig::Sqlite(s) => NewDatasource {
-                name,
-                engine: Engine::Sqlite.as_str().into(),
-                host: None,
-                port: None,
-                database: None,
-                user: None,
-                password_encrypted: None,
-                sslmode: None,
-                sqlite_path: Some(s.relative_path),
-                is_demo,
-            },
+            DatasourceConfig::Sqlite(s) => sqlite_row(name, s.relative_path, is_demo),
         })
     }
 
@@ -196,20 +174,22 @@ impl DatasourceService {
     }
 
     fn decrypt_password(&self, r: &DatasourceRecord) -> AppResult<Option<SecretString>> {
-        r.password_encrypted
+        r.fields
+            .password_encrypted
             .as_deref()
             .map(|ct| self.secrets.decrypt(ct, &r.id).map_err(AppError::internal))
             .transpose()
     }
 
-    fn config_of(&self, r: &DatasourceRecord) -> AppResult<DatasourceConfig> {
+    fn config_of(&self, record: &DatasourceRecord) -> AppResult<DatasourceConfig> {
+        let r = &record.fields;
         Ok(match r.engine.as_str() {
             "postgres" => DatasourceConfig::Postgres(config::PostgresConfig {
                 host: r.host.clone().unwrap_or_default(),
                 port: r.port.unwrap_or(5432) as u16,
                 database: r.database.clone().unwrap_or_default(),
                 user: r.user.clone().unwrap_or_default(),
-                password: self.decrypt_password(r)?,
+                password: self.decrypt_password(record)?,
                 sslmode: r.sslmode.as_deref().and_then(SslMode::parse).unwrap_or_default(),
             }),
             "sqlite" => DatasourceConfig::Sqlite(config::SqliteConfig {
@@ -246,7 +226,7 @@ impl DatasourceService {
 
     /// Connects, runs a trivial query and, on PostgreSQL, probes the role's privileges.
     pub async fn test(&self, id: &str) -> AppResult<ConnectionTest> {
-        let record = self.record(id).await?;
+        let record = self.record(id).await?.fields;
         let pool = match self.pool(id).await {
             Ok(p) => p,
             Err(e @ (AppError::Connection(_) | AppError::Forbidden(_))) => return Ok(failed_test(e)),
@@ -365,6 +345,21 @@ impl DatasourceService {
     }
 }
 
+fn sqlite_row(name: String, relative_path: String, is_demo: bool) -> NewDatasource {
+    NewDatasource {
+        name,
+        engine: Engine::Sqlite.as_str().into(),
+        host: None,
+        port: None,
+        database: None,
+        user: None,
+        password_encrypted: None,
+        sslmode: None,
+        sqlite_path: Some(relative_path),
+        is_demo,
+    }
+}
+
 fn failed_test(e: AppError) -> ConnectionTest {
     ConnectionTest {
         ok: false,
@@ -383,10 +378,11 @@ fn duplicate_name(e: sqlx::Error) -> AppError {
     }
 }
 
-fn summary(r: &DatasourceRecord) -> DatasourceSummary {
+fn summary(record: &DatasourceRecord) -> DatasourceSummary {
+    let r = &record.fields;
     let engine = if r.engine == "sqlite" { Engine::Sqlite } else { Engine::Postgres };
     DatasourceSummary {
-        id: r.id.clone(),
+        id: record.id.clone(),
         name: r.name.clone(),
         engine,
         host: r.host.clone(),

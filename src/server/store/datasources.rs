@@ -3,24 +3,15 @@ use sqlx::Row;
 
 use super::{now_ms, Store};
 
-/// A datasource row as stored.
+/// A datasource row as stored: its id and its fields.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DatasourceRecord {
     pub id: String,
-    pub name: String,
-    pub engine: String,
-    pub host: Option<String>,
-    pub port: Option<i64>,
-    pub database: Option<String>,
-    pub user: Option<String>,
-    pub password_encrypted: Option<String>,
-    pub sslmode: Option<String>,
-    pub sqlite_path: Option<String>,
-    pub is_demo: bool,
+    pub fields: NewDatasource,
 }
 
 /// Fields written on create or update.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NewDatasource {
     pub name: String,
     pub engine: String,
@@ -37,8 +28,7 @@ pub struct NewDatasource {
 const COLUMNS: &str = "id, name, engine, host, port, database_name, username, password_encrypted, sslmode, sqlite_path, is_demo";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<DatasourceRecord, sqlx::Error> {
-    Ok(DatasourceRecord {
-        id: row.try_get("id")?,
+    let fields = NewDatasource {
         name: row.try_get("name")?,
         engine: row.try_get("engine")?,
         host: row.try_get("host")?,
@@ -49,7 +39,25 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<DatasourceRecord, sqlx::Error> {
         sslmode: row.try_get("sslmode")?,
         sqlite_path: row.try_get("sqlite_path")?,
         is_demo: row.try_get::<i64, _>("is_demo")? != 0,
-    })
+    };
+    Ok(DatasourceRecord { id: row.try_get("id")?, fields })
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds `$1` (id) through `$10` (sqlite_path), in the column order both statements use.
+fn bind_fields<'q>(query: AnyQuery<'q>, id: &'q str, ds: &'q NewDatasource) -> AnyQuery<'q> {
+    query
+        .bind(id)
+        .bind(&ds.name)
+        .bind(&ds.engine)
+        .bind(&ds.host)
+        .bind(ds.port)
+        .bind(&ds.database)
+        .bind(&ds.user)
+        .bind(&ds.password_encrypted)
+        .bind(&ds.sslmode)
+        .bind(&ds.sqlite_path)
 }
 
 /// True when a database error is a unique-constraint violation (SQLite or PostgreSQL).
@@ -79,49 +87,22 @@ impl Store {
     }
 
     pub async fn insert_datasource(&self, id: &str, ds: &NewDatasource) -> Result<(), sqlx::Error> {
-        let now = now_ms();
-        sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO datasources (id, name, engine, host, port, database_name, username, \
              password_encrypted, sslmode, sqlite_path, is_demo, created_at_ms, updated_at_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
-        )
-        .bind(id)
-        .bind(&ds.name)
-        .bind(&ds.engine)
-        .bind(&ds.host)
-        .bind(ds.port)
-        .bind(&ds.database)
-        .bind(&ds.user)
-        .bind(&ds.password_encrypted)
-        .bind(&ds.sslmode)
-        .bind(&ds.sqlite_path)
-        .bind(ds.is_demo as i64)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
+        );
+        bind_fields(query, id, ds).bind(ds.is_demo as i64).bind(now_ms()).execute(&self.pool).await.map(|_| ())
     }
 
-    /// Replaces every field; returns false when no such row exists.
+    /// Replaces every field but `is_demo`; returns false when no such row exists.
     pub async fn update_datasource(&self, id: &str, ds: &NewDatasource) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query(
+        let query = sqlx::query(
             "UPDATE datasources SET name = $2, engine = $3, host = $4, port = $5, database_name = $6, \
              username = $7, password_encrypted = $8, sslmode = $9, sqlite_path = $10, updated_at_ms = $11 \
              WHERE id = $1",
-        )
-        .bind(id)
-        .bind(&ds.name)
-        .bind(&ds.engine)
-        .bind(&ds.host)
-        .bind(ds.port)
-        .bind(&ds.database)
-        .bind(&ds.user)
-        .bind(&ds.password_encrypted)
-        .bind(&ds.sslmode)
-        .bind(&ds.sqlite_path)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
+        );
+        let done = bind_fields(query, id, ds).bind(now_ms()).execute(&self.pool).await?;
         Ok(done.rows_affected() > 0)
     }
 

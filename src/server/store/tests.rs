@@ -28,13 +28,13 @@ async fn datasource_crud_round_trip() {
     let (_dir, store) = temp_store().await;
     store.insert_datasource("a", &sample("one")).await.unwrap();
     let got = store.get_datasource("a").await.unwrap().unwrap();
-    assert_eq!(got.name, "one");
-    assert_eq!(got.port, Some(5432));
-    assert!(!got.is_demo);
+    assert_eq!(got.fields.name, "one");
+    assert_eq!(got.fields.port, Some(5432));
+    assert!(!got.fields.is_demo);
     let mut changed = sample("renamed");
     changed.password_encrypted = None;
     assert!(store.update_datasource("a", &changed).await.unwrap());
-    assert_eq!(store.get_datasource("a").await.unwrap().unwrap().name, "renamed");
+    assert_eq!(store.get_datasource("a").await.unwrap().unwrap().fields.name, "renamed");
     assert!(!store.update_datasource("missing", &changed).await.unwrap());
     let dup = store.insert_datasource("b", &sample("renamed")).await.unwrap_err();
     assert!(datasources::is_unique_violation(&dup));
