@@ -208,3 +208,41 @@ impl QueryResult {
             .any(|k| t.contains(k))
     }
 }
+
+/// `POST /api/v1/datasources/{id}/ask` body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AskRequest {
+    pub question: String,
+    /// Continue a conversation (follow-up questions); omit to start one.
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+    /// Tables to always show the model, plain or schema-qualified.
+    #[serde(default)]
+    pub pinned_tables: Vec<String>,
+}
+
+/// One try the pipeline made before the answer: its SQL (if any) and what went wrong.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AskAttempt {
+    pub sql: Option<String>,
+    pub error: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AskResponse {
+    pub conversation_id: String,
+    pub sql: String,
+    pub explanation: String,
+    pub columns: Vec<ResultColumn>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<Vec<Object>>))]
+    pub rows: Vec<Vec<serde_json::Value>>,
+    pub row_count: usize,
+    pub truncated: bool,
+    /// Earlier attempts that failed and were corrected, oldest first.
+    pub attempts: Vec<AskAttempt>,
+    pub elapsed_ms: u64,
+}

@@ -50,6 +50,32 @@ pub struct Settings {
     #[arg(long, env = "DATABASEAI_NO_DEMO")]
     pub no_demo: bool,
 
+    /// OpenAI-compatible API base URL (ends before /chat/completions), e.g. http://127.0.0.1:8081/v1.
+    #[arg(long, env = "DATABASEAI_LLM_BASE_URL")]
+    pub llm_base_url: Option<String>,
+
+    /// Model name sent to the LLM server.
+    #[arg(long, env = "DATABASEAI_LLM_MODEL", default_value = "qwen2.5-coder-1.5b-instruct")]
+    pub llm_model: String,
+
+    /// API key for the LLM server (never logged, never sent to the browser).
+    #[arg(long, env = "DATABASEAI_LLM_API_KEY", hide_env_values = true)]
+    pub llm_api_key: Option<SecretString>,
+
+    #[arg(long, env = "DATABASEAI_LLM_TEMPERATURE", default_value_t = 0.0)]
+    pub llm_temperature: f32,
+
+    #[arg(long, env = "DATABASEAI_LLM_MAX_TOKENS", default_value_t = 512)]
+    pub llm_max_tokens: u32,
+
+    /// Time limit for one model call, in milliseconds.
+    #[arg(long, env = "DATABASEAI_LLM_TIMEOUT_MS", default_value_t = 180_000)]
+    pub llm_timeout_ms: u64,
+
+    /// How many model attempts one question may take (errors are fed back between them).
+    #[arg(long, env = "DATABASEAI_ASK_MAX_ATTEMPTS", default_value_t = 3)]
+    pub ask_max_attempts: u32,
+
     /// Log as JSON lines (for log collectors) instead of human-readable text.
     #[arg(long, env = "DATABASEAI_LOG_JSON")]
     pub log_json: bool,

@@ -25,6 +25,9 @@ pub enum AppError {
     Connection(String),
     #[error("network policy: {0}")]
     Forbidden(String),
+    /// The language model was unreachable, too slow, or never produced a usable query.
+    #[error("{0}")]
+    Llm(String),
     /// Anything else: logged in full, shown as a generic message.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -48,6 +51,7 @@ impl AppError {
             AppError::QueryCancelled => "query_cancelled",
             AppError::Connection(_) => "connection_failed",
             AppError::Forbidden(_) => "forbidden",
+            AppError::Llm(_) => "llm_failed",
             AppError::Internal(_) => "internal",
         }
     }
@@ -60,7 +64,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::QueryTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::QueryCancelled => StatusCode::CONFLICT,
-            AppError::Connection(_) => StatusCode::BAD_GATEWAY,
+            AppError::Connection(_) | AppError::Llm(_) => StatusCode::BAD_GATEWAY,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -1,5 +1,6 @@
 //! Server-only code (feature "ssr"): configuration, app store, datasources, SQL guard,
 //! execution, schema introspection and the HTTP API.
+pub mod ask;
 pub mod config;
 pub mod crypto;
 pub mod datasources;
@@ -13,3 +14,4 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod llm;

@@ -15,7 +15,10 @@ use tower_http::{
 };
 
 use super::{
+    ask::AskService,
     config::{anyhow_like, Settings},
+    datasources::netpolicy,
+    llm::{LlmClient, LlmSettings},
     crypto::SecretBox,
     datasources::{pool::IDLE_POOL_TTL, DatasourcePolicy, DatasourceService},
     demo, http,
@@ -64,7 +67,24 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
     if !settings.no_demo {
         demo::ensure_demo(&store, &datasources).await?;
     }
-    Ok(AppState { leptos_options, store, datasources })
+    let llm = match &settings.llm_base_url {
+        Some(url) if !url.trim().is_empty() => {
+            let base_url = netpolicy::check_base_url(url, &settings.allowed_hosts)
+                .await
+                .map_err(|e| format!("DATABASEAI_LLM_BASE_URL: {}", e.public_message()))?;
+            Some(LlmClient::new(LlmSettings {
+                base_url,
+                model: settings.llm_model.clone(),
+                api_key: settings.llm_api_key.clone(),
+                temperature: settings.llm_temperature,
+                max_tokens: settings.llm_max_tokens,
+                timeout: Duration::from_millis(settings.llm_timeout_ms.max(1_000)),
+            }))
+        }
+        _ => None,
+    };
+    let ask = Arc::new(AskService::new(datasources.clone(), store.clone(), llm, settings.ask_max_attempts));
+    Ok(AppState { leptos_options, store, datasources, ask })
 }
 
 pub fn router(state: AppState) -> Router {

@@ -4,13 +4,14 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use super::{datasources::DatasourceService, error::AppError, store::Store};
+use super::{ask::AskService, datasources::DatasourceService, error::AppError, store::Store};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub datasources: Arc<DatasourceService>,
+    pub ask: Arc<AskService>,
 }
 
 /// The state inside a server function (leptos_axum provides it as context).

@@ -1,8 +1,10 @@
 //! The one integration-test binary: the real app on a random port, driven over HTTP,
 //! against the real PostgreSQL on 127.0.0.1:5432 and real SQLite files.
+mod ask;
 mod datasources;
 mod guard_db;
 mod health;
+mod llm_stub;
 mod password_pg;
 mod helpers;
 mod sql;

@@ -12,7 +12,9 @@ use serde::Deserialize;
 use utoipa::OpenApi;
 
 use crate::{
-    app::model::{ConnectionTest, DatasourceInput, DatasourceSummary, QueryResult, SchemaInfo, SqlRequest},
+    app::model::{
+        AskAttempt, AskRequest, AskResponse, ConnectionTest, DatasourceInput, DatasourceSummary, QueryResult, SchemaInfo, SqlRequest,
+    },
     server::{datasources::DatasourceService, state::AppState},
 };
 
@@ -33,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/datasources/{id}/test", post(test_datasource))
         .route("/datasources/{id}/schema", get(get_schema))
         .route("/datasources/{id}/sql", post(run_sql))
+        .route("/datasources/{id}/ask", post(ask))
         .route("/queries/{query_id}/cancel", post(cancel_query))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
@@ -41,8 +44,8 @@ pub fn router() -> Router<AppState> {
 #[openapi(
     info(title = "DatabaseAI API", description = "Ask questions of your SQL databases; run read-only SQL with hard limits."),
     paths(health, list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource,
-          test_datasource, get_schema, run_sql, cancel_query),
-    components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, ErrorBody, ErrorDetail, Health, Cancelled))
+          test_datasource, get_schema, run_sql, ask, cancel_query),
+    components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, AskRequest, AskResponse, AskAttempt, ErrorBody, ErrorDetail, Health, Cancelled))
 )]
 pub struct ApiDoc;
 
@@ -175,6 +178,19 @@ async fn run_sql(
     ApiJson(request): ApiJson<SqlRequest>,
 ) -> ApiResult<Json<QueryResult>> {
     Ok(Json(service(&state).run_sql(&id, &request).await?))
+}
+
+/// Asks a question in plain language: the model writes SQL, the guard checks it, it runs with
+/// the usual limits; failed attempts are fed back to the model and listed in `attempts`.
+#[utoipa::path(post, path = "/api/v1/datasources/{id}/ask", request_body = AskRequest,
+    responses((status = 200, body = AskResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 502, body = ErrorBody, description = "the language model failed or produced no working query")))]
+async fn ask(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<AskRequest>,
+) -> ApiResult<Json<AskResponse>> {
+    Ok(Json(state.ask.ask(&id, &request).await?))
 }
 
 /// Cancels a running query by the `query_id` its client sent with it.

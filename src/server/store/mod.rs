@@ -4,7 +4,9 @@ use sqlx::{any::AnyPoolOptions, AnyPool};
 
 use super::config::anyhow_like;
 
+mod conversations;
 mod datasources;
+pub use conversations::TurnRecord;
 pub use datasources::{is_unique_violation, DatasourceRecord, NewDatasource};
 
 #[derive(Clone, Debug)]

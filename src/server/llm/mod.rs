@@ -1,0 +1,204 @@
+//! One client for OpenAI-compatible chat completions (OpenAI, vLLM, Ollama's /v1, llama.cpp's
+//! llama-server, LM Studio, LiteLLM…): streaming over SSE, structured output via
+//! `response_format` where the server supports it, and hard caps on time and reply size.
+//! The API key stays on the server: it is held as a secret and never logged.
+use std::time::Duration;
+
+use eventsource_stream::Eventsource;
+use futures::StreamExt;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+mod answer;
+pub use answer::{answer_schema, parse_answer, ModelAnswer};
+
+/// Longest reply accepted, in bytes; a model that rambles past this is cut off with an error.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct LlmSettings {
+    /// Ends before `/chat/completions`, e.g. `http://127.0.0.1:8081/v1`.
+    pub base_url: url::Url,
+    pub model: String,
+    pub api_key: Option<SecretString>,
+    pub temperature: f32,
+    pub max_tokens: u32,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for LlmSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmSettings")
+            .field("base_url", &self.base_url.as_str())
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[set]"))
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: String,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn system(content: impl Into<String>) -> Self {
+        ChatMessage { role: "system".into(), content: content.into() }
+    }
+    pub fn user(content: impl Into<String>) -> Self {
+        ChatMessage { role: "user".into(), content: content.into() }
+    }
+    pub fn assistant(content: impl Into<String>) -> Self {
+        ChatMessage { role: "assistant".into(), content: content.into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum LlmError {
+    #[error("the language model at {0} could not be reached")]
+    Unreachable(String),
+    #[error("the language model did not answer within {0} s")]
+    Timeout(u64),
+    #[error("the language model returned HTTP {status}: {message}")]
+    Http { status: u16, message: String },
+    #[error("the language model's reply was longer than {MAX_REPLY_BYTES} bytes")]
+    TooLarge,
+    #[error("the language model's reply could not be read: {0}")]
+    Malformed(String),
+}
+
+#[derive(Clone)]
+pub struct LlmClient {
+    http: reqwest::Client,
+    settings: LlmSettings,
+}
+
+impl LlmClient {
+    pub fn new(settings: LlmSettings) -> Self {
+        let http = reqwest::Client::builder()
+            // A checked base URL must not bounce elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .expect("a TLS backend is compiled in");
+        LlmClient { http, settings }
+    }
+
+    pub fn settings(&self) -> &LlmSettings {
+        &self.settings
+    }
+
+    /// Sends the conversation and returns the reply text, calling `on_token` for each streamed
+    /// piece. With `schema`, asks for JSON matching it; servers that refuse the option get
+    /// the request again without it (the answer parser is tolerant).
+    pub async fn chat(
+        &self,
+        messages: &[ChatMessage],
+        schema: Option<&serde_json::Value>,
+        on_token: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<String, LlmError> {
+        let secs = self.settings.timeout.as_secs();
+        let work = async {
+            match self.send(messages, schema, on_token).await {
+                Err(LlmError::Http { status: 400 | 422, .. }) if schema.is_some() => {
+                    self.send(messages, None, on_token).await
+                }
+                other => other,
+            }
+        };
+        tokio::time::timeout(self.settings.timeout, work).await.map_err(|_| LlmError::Timeout(secs))?
+    }
+
+    async fn send(
+        &self,
+        messages: &[ChatMessage],
+        schema: Option<&serde_json::Value>,
+        on_token: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<String, LlmError> {
+        let mut body = serde_json::json!({
+            "model": self.settings.model,
+            "messages": messages,
+            "temperature": self.settings.temperature,
+            "max_tokens": self.settings.max_tokens,
+            "stream": true,
+        });
+        if let Some(schema) = schema {
+            body["response_format"] =
+                serde_json::json!({"type": "json_schema", "json_schema": {"name": "answer", "strict": true, "schema": schema}});
+        }
+        let url = format!("{}/chat/completions", self.settings.base_url.as_str().trim_end_matches('/'));
+        let mut request = self.http.post(&url).json(&body);
+        if let Some(key) = &self.settings.api_key {
+            request = request.bearer_auth(key.expose_secret());
+        }
+        let host = self.settings.base_url.host_str().unwrap_or("").to_string();
+        let response = request.send().await.map_err(|e| {
+            tracing::warn!(error = %e, "LLM request failed");
+            if e.is_timeout() { LlmError::Timeout(self.settings.timeout.as_secs()) } else { LlmError::Unreachable(host.clone()) }
+        })?;
+        let status = response.status();
+        if !status.is_success() {
+            let text = read_capped(response).await.unwrap_or_default();
+            return Err(LlmError::Http { status: status.as_u16(), message: error_message(&text) });
+        }
+        let is_sse = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream"));
+        if !is_sse {
+            // The server ignored `stream: true`: one JSON document.
+            let text = read_capped(response).await?;
+            let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| LlmError::Malformed(e.to_string()))?;
+            let content = doc["choices"][0]["message"]["content"]
+                .as_str()
+                .ok_or_else(|| LlmError::Malformed("no choices[0].message.content".into()))?;
+            on_token(content);
+            return Ok(content.to_string());
+        }
+        let mut reply = String::new();
+        let mut events = response.bytes_stream().eventsource();
+        while let Some(event) = events.next().await {
+            let event = event.map_err(|e| LlmError::Malformed(e.to_string()))?;
+            if event.data.trim() == "[DONE]" {
+                break;
+            }
+            let chunk: serde_json::Value =
+                serde_json::from_str(&event.data).map_err(|e| LlmError::Malformed(format!("bad stream event: {e}")))?;
+            if let Some(message) = chunk.get("error") {
+                return Err(LlmError::Http { status: 500, message: error_message(&message.to_string()) });
+            }
+            if let Some(piece) = chunk["choices"][0]["delta"]["content"].as_str() {
+                if reply.len() + piece.len() > MAX_REPLY_BYTES {
+                    return Err(LlmError::TooLarge);
+                }
+                reply.push_str(piece);
+                on_token(piece);
+            }
+        }
+        Ok(reply)
+    }
+}
+
+async fn read_capped(response: reqwest::Response) -> Result<String, LlmError> {
+    let mut out = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| LlmError::Malformed(e.to_string()))?;
+        if out.len() + chunk.len() > MAX_REPLY_BYTES {
+            return Err(LlmError::TooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    String::from_utf8(out).map_err(|_| LlmError::Malformed("not UTF-8".into()))
+}
+
+/// The `error.message` of an OpenAI-style error body, else the text, shortened.
+fn error_message(text: &str) -> String {
+    let parsed: Option<String> = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v["error"]["message"].as_str().or(v["message"].as_str()).map(str::to_string));
+    let msg = parsed.unwrap_or_else(|| text.trim().to_string());
+    msg.chars().take(300).collect()
+}

@@ -1,0 +1,80 @@
+//! Conversations and their turns, so follow-up questions have context and nothing is lost
+//! when an attempt fails.
+use sqlx::Row;
+
+use super::{now_ms, Store};
+
+/// One stored turn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TurnRecord {
+    pub question: String,
+    pub sql: Option<String>,
+    pub explanation: Option<String>,
+    pub error: Option<String>,
+    pub row_count: Option<i64>,
+}
+
+impl Store {
+    pub async fn create_conversation(&self, id: &str, datasource_id: &str, title: &str) -> Result<(), sqlx::Error> {
+        let now = now_ms();
+        sqlx::query("INSERT INTO conversations (id, datasource_id, title, created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $4)")
+            .bind(id)
+            .bind(datasource_id)
+            .bind(title)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    /// The datasource a conversation belongs to, if it exists.
+    pub async fn conversation_datasource(&self, id: &str) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT datasource_id FROM conversations WHERE id = $1").bind(id).fetch_optional(&self.pool).await
+    }
+
+    pub async fn add_turn(&self, conversation_id: &str, turn: &TurnRecord) -> Result<(), sqlx::Error> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO turns (id, conversation_id, question, sql_text, explanation, error, row_count, created_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(conversation_id)
+        .bind(&turn.question)
+        .bind(&turn.sql)
+        .bind(&turn.explanation)
+        .bind(&turn.error)
+        .bind(turn.row_count)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query("UPDATE conversations SET updated_at_ms = $2 WHERE id = $1").bind(conversation_id).bind(now).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The last `limit` turns, oldest first.
+    pub async fn recent_turns(&self, conversation_id: &str, limit: i64) -> Result<Vec<TurnRecord>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT question, sql_text, explanation, error, row_count FROM turns WHERE conversation_id = $1 \
+             ORDER BY created_at_ms DESC, id DESC LIMIT $2",
+        )
+        .bind(conversation_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut turns = rows
+            .iter()
+            .map(|r| {
+                Ok(TurnRecord {
+                    question: r.try_get("question")?,
+                    sql: r.try_get("sql_text")?,
+                    explanation: r.try_get("explanation")?,
+                    error: r.try_get("error")?,
+                    row_count: r.try_get("row_count")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        turns.reverse();
+        Ok(turns)
+    }
+}

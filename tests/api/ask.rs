@@ -1,0 +1,152 @@
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::{
+    helpers::*,
+    llm_stub::{answer, Reply, StubLlm},
+};
+
+async fn app_with(stub: &StubLlm) -> TestApp {
+    spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--llm-timeout-ms", "1500"]).await
+}
+
+fn last_user_message(request: &Value) -> String {
+    let messages = request["messages"].as_array().unwrap();
+    messages.iter().rev().find(|m| m["role"] == "user").unwrap()["content"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn answers_a_question_and_remembers_the_conversation() {
+    let stub = StubLlm::start(vec![
+        answer("SELECT count(*) AS orders FROM orders", "Counts all orders."),
+        answer("SELECT status, count(*) AS n FROM orders GROUP BY status ORDER BY n DESC", "Orders per status."),
+    ])
+    .await;
+    let app = app_with(&stub).await;
+    let id = app.demo_id().await;
+    let (status, first) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "How many orders are there?"})).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["rows"][0][0], 2400);
+    assert_eq!(first["explanation"], "Counts all orders.");
+    assert_eq!(first["attempts"], json!([]));
+    let request = &stub.requests()[0];
+    let system = request["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("CREATE TABLE orders") && system.contains("SQLite"), "{system}");
+    assert!(system.contains("CREATE TABLE employees ("), "foreign-key neighbours come along");
+    assert!(!system.contains("CREATE TABLE reviews ("), "unrelated tables are left out");
+    assert_eq!(request["temperature"], 0.0);
+    assert!(request["response_format"]["json_schema"].is_object());
+
+    let conversation = first["conversation_id"].as_str().unwrap();
+    let (status, second) = app
+        .post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "and per status?", "conversation_id": conversation}))
+        .await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["conversation_id"], conversation);
+    assert!(second["row_count"].as_u64().unwrap() >= 4);
+    let history = stub.requests()[1]["messages"].to_string();
+    assert!(history.contains("How many orders are there?") && history.contains("SELECT count(*) AS orders FROM orders"), "{history}");
+}
+
+#[tokio::test]
+async fn errors_are_fed_back_with_hints_until_the_query_works() {
+    let stub = StubLlm::start(vec![
+        Reply::Stream("I think you want the total of all orders.".into()),
+        answer("SELECT sum(totl) FROM orders", "Sums order totals."),
+        answer("DELETE FROM orders", "Oops."),
+        answer("SELECT round(sum(total), 2) AS revenue FROM orders", "Sums order totals."),
+    ])
+    .await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--ask-max-attempts", "4"]).await;
+    let id = app.demo_id().await;
+    let (status, r) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "What is our total revenue?"})).await;
+    assert_eq!(status, 200, "{r}");
+    assert!(r["rows"][0][0].as_f64().unwrap() > 1000.0);
+    let attempts = r["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 3);
+    assert!(attempts[0]["error"].as_str().unwrap().contains("prose"));
+    assert!(attempts[1]["error"].as_str().unwrap().contains("no such column"));
+    assert!(attempts[2]["error"].as_str().unwrap().contains("only read-only queries"));
+    let requests = stub.requests();
+    assert!(last_user_message(&requests[2]).contains("closest columns are: orders.total"), "{}", last_user_message(&requests[2]));
+    let (_, check) = app.post(&format!("/api/v1/datasources/{id}/sql"), json!({"sql": "SELECT count(*) FROM orders"})).await;
+    assert_eq!(check["rows"][0][0], 2400, "nothing was deleted");
+}
+
+#[tokio::test]
+async fn an_empty_result_gets_one_more_look() {
+    let stub = StubLlm::start(vec![
+        answer("SELECT * FROM customers WHERE city = 'lisbon'", "Customers in Lisbon."),
+        answer("SELECT * FROM customers WHERE city = 'Lisbon'", "Customers in Lisbon."),
+    ])
+    .await;
+    let app = app_with(&stub).await;
+    let id = app.demo_id().await;
+    let (status, r) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "customers in lisbon"})).await;
+    assert_eq!(status, 200, "{r}");
+    assert!(r["row_count"].as_u64().unwrap() > 0);
+    assert_eq!(r["attempts"][0]["error"], "the query returned no rows");
+}
+
+#[tokio::test]
+async fn model_failures_get_clear_messages_and_the_conversation_goes_on() {
+    let stub = StubLlm::start(vec![
+        Reply::Status(500, "model crashed".into()),
+        Reply::Slow(Duration::from_secs(4), Box::new(answer("SELECT 1", "late"))),
+        Reply::Stream("x".repeat(70 * 1024)),
+        Reply::RawSse("data: {not json}\n\n".into()),
+        Reply::Status(400, "response_format is not supported".into()),
+        Reply::Plain(json!({"sql": "SELECT count(*) FROM products", "explanation": "Counts products."}).to_string()),
+    ])
+    .await;
+    let app = app_with(&stub).await;
+    let id = app.demo_id().await;
+    let path = format!("/api/v1/datasources/{id}/ask");
+    let (status, e) = app.post(&path, json!({"question": "q1"})).await;
+    assert_eq!(status, 502);
+    assert_eq!(e["error"]["code"], "llm_failed");
+    assert!(e["error"]["message"].as_str().unwrap().contains("HTTP 500: model crashed"), "{e}");
+    let (status, e) = app.post(&path, json!({"question": "q2"})).await;
+    assert_eq!(status, 502);
+    assert!(e["error"]["message"].as_str().unwrap().contains("did not answer within 1 s"), "{e}");
+    let (_, e) = app.post(&path, json!({"question": "q3"})).await;
+    assert!(e["error"]["message"].as_str().unwrap().contains("longer than"), "{e}");
+    let (_, e) = app.post(&path, json!({"question": "q4"})).await;
+    assert!(e["error"]["message"].as_str().unwrap().contains("could not be read"), "{e}");
+    // A server that refuses structured output is asked again without it.
+    let (status, r) = app.post(&path, json!({"question": "how many products?"})).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["rows"][0][0], 34);
+    let requests = stub.requests();
+    assert!(requests[requests.len() - 2]["response_format"].is_object());
+    assert!(requests[requests.len() - 1].get("response_format").is_none());
+}
+
+#[tokio::test]
+async fn bad_questions_and_missing_models_are_explained() {
+    let stub = StubLlm::start(vec![]).await;
+    let app = app_with(&stub).await;
+    let id = app.demo_id().await;
+    let path = format!("/api/v1/datasources/{id}/ask");
+    let (status, e) = app.post(&path, json!({"question": "   "})).await;
+    assert_eq!(status, 400);
+    assert_eq!(e["error"]["message"], "the question is empty");
+    let (status, _) = app.post(&path, json!({"question": "x".repeat(3000)})).await;
+    assert_eq!(status, 400);
+    let (status, e) = app.post(&path, json!({"question": "hi", "conversation_id": "nope"})).await;
+    assert_eq!(status, 404, "{e}");
+    assert!(stub.requests().is_empty(), "nothing reached the model");
+
+    let unreachable = spawn_app(StoreKind::Sqlite, &["--llm-base-url", "http://127.0.0.1:9/v1"]).await;
+    let demo = unreachable.demo_id().await;
+    let (status, e) = unreachable.post(&format!("/api/v1/datasources/{demo}/ask"), json!({"question": "how many orders?"})).await;
+    assert_eq!(status, 502);
+    assert!(e["error"]["message"].as_str().unwrap().contains("could not be reached"), "{e}");
+
+    let none = spawn_app(StoreKind::Sqlite, &[]).await;
+    let demo = none.demo_id().await;
+    let (status, e) = none.post(&format!("/api/v1/datasources/{demo}/ask"), json!({"question": "how many orders?"})).await;
+    assert_eq!(status, 502);
+    assert!(e["error"]["message"].as_str().unwrap().contains("no language model is configured"));
+}

@@ -1,0 +1,100 @@
+//! A scripted OpenAI-compatible server: real HTTP on a random port, streaming replies as SSE
+//! the way llama-server and OpenAI do, and recording every request it gets.
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{
+    body::Body,
+    extract::State,
+    http::{header, StatusCode},
+    response::Response,
+    routing::post,
+    Json, Router,
+};
+use serde_json::{json, Value};
+
+#[derive(Clone)]
+pub enum Reply {
+    /// Streamed in small SSE chunks, then `[DONE]`.
+    Stream(String),
+    /// One JSON document (a server that ignores `stream: true`).
+    Plain(String),
+    /// An error status with an OpenAI-style error body.
+    Status(u16, String),
+    /// A raw SSE body, for malformed streams.
+    RawSse(String),
+    /// The reply after a delay.
+    Slow(Duration, Box<Reply>),
+}
+
+/// `{"sql": …, "explanation": …}` as the model should answer.
+pub fn answer(sql: &str, explanation: &str) -> Reply {
+    Reply::Stream(json!({"sql": sql, "explanation": explanation}).to_string())
+}
+
+#[derive(Clone, Default)]
+struct Script {
+    replies: Arc<Mutex<VecDeque<Reply>>>,
+    requests: Arc<Mutex<Vec<Value>>>,
+}
+
+pub struct StubLlm {
+    pub base_url: String,
+    script: Script,
+}
+
+impl StubLlm {
+    pub async fn start(replies: Vec<Reply>) -> StubLlm {
+        let script = Script { replies: Arc::new(Mutex::new(replies.into())), ..Default::default() };
+        let app = Router::new().route("/v1/chat/completions", post(complete)).with_state(script.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        StubLlm { base_url: format!("http://{addr}/v1"), script }
+    }
+
+    pub fn requests(&self) -> Vec<Value> {
+        self.script.requests.lock().unwrap().clone()
+    }
+
+    pub fn push(&self, reply: Reply) {
+        self.script.replies.lock().unwrap().push_back(reply);
+    }
+}
+
+async fn complete(State(script): State<Script>, Json(body): Json<Value>) -> Response {
+    script.requests.lock().unwrap().push(body);
+    let next = script.replies.lock().unwrap().pop_front();
+    let mut reply = next.unwrap_or(Reply::Status(500, "the stub's script is exhausted".into()));
+    while let Reply::Slow(delay, inner) = reply {
+        tokio::time::sleep(delay).await;
+        reply = *inner;
+    }
+    match reply {
+        Reply::Stream(content) => {
+            let mut events: Vec<String> = content
+                .chars()
+                .collect::<Vec<_>>()
+                .chunks(7)
+                .map(|c| format!("data: {}\n\n", json!({"choices": [{"index": 0, "delta": {"content": c.iter().collect::<String>()}}]})))
+                .collect();
+            events.push("data: [DONE]\n\n".into());
+            let stream = futures::stream::iter(events.into_iter().map(Ok::<_, std::io::Error>));
+            Response::builder().header(header::CONTENT_TYPE, "text/event-stream").body(Body::from_stream(stream)).unwrap()
+        }
+        Reply::Plain(content) => Response::builder()
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}).to_string()))
+            .unwrap(),
+        Reply::Status(code, message) => Response::builder()
+            .status(StatusCode::from_u16(code).unwrap())
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"error": {"message": message}}).to_string()))
+            .unwrap(),
+        Reply::RawSse(raw) => Response::builder().header(header::CONTENT_TYPE, "text/event-stream").body(Body::from(raw)).unwrap(),
+        Reply::Slow(..) => unreachable!(),
+    }
+}
