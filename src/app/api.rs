@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use super::model::{ConnectionTest, DatasourceInput, DatasourceSummary, QueryResult, SchemaInfo, SqlRequest};
+use super::model::{
+    AskRequest, AskResponse, ConnectionTest, DatasourceInput, DatasourceSummary, QueryResult, SchemaInfo, SqlRequest,
+};
 
 #[cfg(feature = "ssr")]
 use crate::server::state::app_state;
@@ -81,4 +83,9 @@ pub async fn run_sql(id: String, request: SqlRequest) -> Result<Outcome<QueryRes
 #[server(input = Json, endpoint = "queries/cancel")]
 pub async fn cancel_query(query_id: String) -> Result<Outcome<bool>, ServerFnError> {
     Ok(Ok(app_state()?.datasources.cancel(&query_id).await))
+}
+
+#[server(input = Json, endpoint = "datasources/ask")]
+pub async fn ask_question(id: String, request: AskRequest) -> Result<Outcome<AskResponse>, ServerFnError> {
+    Ok(app_state()?.ask.ask(&id, &request).await.map_err(Failure::from))
 }

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_params_map;
 use crate::app::{
     api::{cancel_query, get_datasource, outcome, run_sql},
     browser::new_query_id,
-    components::{result_table::ResultTable, schema_sidebar::SchemaSidebar},
+    components::{ask_panel::AskPanel, result_table::ResultTable, schema_sidebar::SchemaSidebar},
     model::{Engine, SqlRequest},
 };
 
@@ -30,7 +30,7 @@ pub fn WorkbenchPage() -> impl IntoView {
                         match datasource.await {
                             Ok(ds) => view! {
                                 <h1>{ds.name.clone()} " " <span class="badge">{ds.engine.label()}</span></h1>
-                                <SqlEditor id initial=starter_sql(ds.engine).to_string()/>
+                                <Workspace id initial=starter_sql(ds.engine).to_string()/>
                             }.into_any(),
                             Err(e) => view! {
                                 <h1>"Datasource unavailable"</h1>
@@ -45,9 +45,18 @@ pub fn WorkbenchPage() -> impl IntoView {
     }
 }
 
+/// The ask panel and the SQL editor share the SQL text, so an answer can be edited and re-run.
 #[component]
-fn SqlEditor(id: Signal<String>, initial: String) -> impl IntoView {
+fn Workspace(id: Signal<String>, initial: String) -> impl IntoView {
     let sql = RwSignal::new(initial);
+    view! {
+        <AskPanel id sql/>
+        <SqlEditor id sql/>
+    }
+}
+
+#[component]
+fn SqlEditor(id: Signal<String>, sql: RwSignal<String>) -> impl IntoView {
     let running_id = RwSignal::new(None::<String>);
     let run = Action::new(move |(id, request): &(String, SqlRequest)| {
         let (id, request) = (id.clone(), request.clone());

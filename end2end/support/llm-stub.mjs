@@ -1,0 +1,50 @@
+// A scripted OpenAI-compatible chat-completions server for the browser tests: real HTTP,
+// replies streamed as SSE. Tests queue replies with POST /script and read what the app sent
+// with GET /requests. Usage: node support/llm-stub.mjs PORT
+import http from "node:http";
+
+const port = Number(process.argv[2] ?? 0);
+let queue = [];
+const requests = [];
+
+function readBody(req) {
+  return new Promise((resolve) => {
+    let data = "";
+    req.on("data", (c) => (data += c));
+    req.on("end", () => resolve(data));
+  });
+}
+
+const server = http.createServer(async (req, res) => {
+  const body = await readBody(req);
+  if (req.method === "POST" && req.url === "/script") {
+    queue = JSON.parse(body);
+    requests.length = 0;
+    res.writeHead(204).end();
+    return;
+  }
+  if (req.method === "GET" && req.url === "/requests") {
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(requests));
+    return;
+  }
+  if (req.method === "POST" && req.url === "/v1/chat/completions") {
+    requests.push(JSON.parse(body));
+    const reply = queue.shift() ?? { status: 500, error: "the stub's script is exhausted" };
+    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (reply.status) {
+      res.writeHead(reply.status, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: reply.error } }));
+      return;
+    }
+    const content = reply.content ?? JSON.stringify({ sql: reply.sql, explanation: reply.explanation ?? "" });
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    for (let i = 0; i < content.length; i += 8) {
+      res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: content.slice(i, i + 8) } }] })}\n\n`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    res.end("data: [DONE]\n\n");
+    return;
+  }
+  res.writeHead(404).end();
+});
+
+server.listen(port, "127.0.0.1", () => console.log(`llm stub on http://127.0.0.1:${server.address().port}/v1`));

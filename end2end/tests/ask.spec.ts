@@ -1,0 +1,57 @@
+import { test, expect, openHydrated } from "./fixtures";
+
+const stub = process.env.E2E_LLM_STUB ?? "http://127.0.0.1:8091";
+
+async function script(replies: object[]) {
+  const r = await fetch(`${stub}/script`, { method: "POST", body: JSON.stringify(replies) });
+  expect(r.status).toBe(204);
+}
+
+async function openDemo(page) {
+  await openHydrated(page, "/");
+  await page.locator(".ds-card", { hasText: "Demo shop" }).getByRole("link", { name: "Open" }).click();
+  await expect(page.locator("#question")).toBeVisible();
+}
+
+test("ask a question, see the corrected answer, follow up, edit the SQL", async ({ page, consoleProblems }) => {
+  await script([
+    { sql: "SELECT name, sum(qty) FROM products", explanation: "first try" },
+    { sql: "SELECT p.name, sum(i.quantity) AS sold FROM order_items i JOIN products p ON p.id = i.product_id GROUP BY p.name ORDER BY sold DESC LIMIT 5", explanation: "The five products with the most units sold." },
+    { sql: "SELECT p.name, sum(i.quantity) AS sold FROM order_items i JOIN products p ON p.id = i.product_id GROUP BY p.name ORDER BY sold ASC LIMIT 5", explanation: "The five products with the fewest units sold." },
+  ]);
+  await openDemo(page);
+  await page.locator("#question").fill("Which 5 products sold the most units?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  const answer = page.getByTestId("answer");
+  await expect(answer.locator(".explanation")).toHaveText("The five products with the most units sold.");
+  await expect(answer.locator(".result-table tbody tr")).toHaveCount(5);
+  await expect(answer.locator(".attempts summary")).toHaveText("1 earlier attempt corrected");
+  await answer.locator(".attempts summary").click();
+  await expect(answer.locator(".attempts")).toContainText("no such column");
+  await page.screenshot({ path: "test-results/ask-answer.png", fullPage: true });
+
+  // A follow-up carries the conversation.
+  await page.locator("#question").fill("and the least?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  await expect(answer.locator(".explanation")).toHaveText("The five products with the fewest units sold.");
+  const sent = await (await fetch(`${stub}/requests`)).json();
+  expect(JSON.stringify(sent[2].messages)).toContain("Which 5 products sold the most units?");
+
+  // The answer's SQL goes to the editor and runs there.
+  await answer.getByRole("button", { name: "Edit in SQL editor" }).click();
+  await expect(page.locator("textarea#sql")).toHaveValue(/ORDER BY sold ASC LIMIT 5/);
+  await page.getByRole("button", { name: "Run" }).click();
+  await expect(page.getByTestId("result-meta").last()).toContainText("5 rows");
+});
+
+test("a failing model gets a clear message and the page keeps working", async ({ page, consoleProblems }) => {
+  await script([{ status: 500, error: "model crashed" }, { sql: "SELECT count(*) AS n FROM orders", explanation: "Counts orders." }]);
+  await openDemo(page);
+  await page.getByRole("button", { name: "Ask" }).click();
+  await expect(page.getByTestId("ask-error")).toContainText("the question is empty");
+  await page.locator("#question").fill("How many orders?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  await expect(page.getByTestId("ask-error")).toContainText("HTTP 500: model crashed");
+  await page.getByRole("button", { name: "Ask" }).click();
+  await expect(page.getByTestId("answer").locator(".result-table tbody td")).toHaveText("2400");
+});
