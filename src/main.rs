@@ -1,7 +1,10 @@
 //! The `databaseai` server binary.
 use std::net::SocketAddr;
 
-use databaseai::server::{config::Settings, startup, telemetry};
+use databaseai::server::{
+    config::{Command, Settings},
+    eval, startup, telemetry,
+};
 
 #[tokio::main]
 async fn main() {
@@ -13,6 +16,21 @@ async fn main() {
         }
     };
     telemetry::init(settings.log_json);
+    if let Some(Command::Eval(args)) = &settings.command {
+        match eval::run(&settings, args).await {
+            Ok(report) => {
+                println!("execution accuracy: {}/{} = {:.1}%", report.correct, report.total, report.accuracy * 100.0);
+                for (category, (ok, n)) in &report.per_category {
+                    println!("  {category:<15} {ok}/{n}");
+                }
+                return;
+            }
+            Err(e) => {
+                eprintln!("databaseai eval: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     let addr = SocketAddr::new(settings.bind, settings.port);
     let state = match startup::build_state(&settings, startup::leptos_options(addr)).await {
         Ok(s) => s,

@@ -79,6 +79,35 @@ pub struct Settings {
     /// Log as JSON lines (for log collectors) instead of human-readable text.
     #[arg(long, env = "DATABASEAI_LOG_JSON")]
     pub log_json: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Measure the ask pipeline's execution accuracy on a question set (sql-eval CSV format).
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvalArgs {
+    /// CSV with question, query, db_name, query_category, instructions.
+    #[arg(long)]
+    pub questions: PathBuf,
+    /// PostgreSQL server holding one database per db_name (user and password from the URL).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub pg_url: String,
+    /// Only the first N selected questions.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long)]
+    pub category: Option<String>,
+    #[arg(long)]
+    pub db: Option<String>,
+    /// Where the JSON and Markdown reports go.
+    #[arg(long, default_value = "bench/results")]
+    pub report_dir: PathBuf,
 }
 
 impl Settings {

@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod datasources;
 pub mod demo;
 pub mod error;
+pub mod eval;
 pub mod exec;
 pub mod guard;
 pub mod http;
