@@ -31,10 +31,11 @@ async fn answers_a_question_and_remembers_the_conversation() {
     assert_eq!(first["explanation"], "Counts all orders.");
     assert_eq!(first["attempts"], json!([]));
     let request = &stub.requests()[0];
-    let system = request["messages"][0]["content"].as_str().unwrap();
-    assert!(system.contains("CREATE TABLE orders") && system.contains("SQLite"), "{system}");
-    assert!(system.contains("CREATE TABLE employees ("), "foreign-key neighbours come along");
-    assert!(!system.contains("CREATE TABLE reviews ("), "unrelated tables are left out");
+    assert!(request["messages"][0]["content"].as_str().unwrap().contains("SQLite"));
+    let prompt = last_user_message(request);
+    assert!(prompt.contains("CREATE TABLE orders") && prompt.contains("Question: How many orders are there?"), "{prompt}");
+    assert!(prompt.contains("CREATE TABLE employees ("), "foreign-key neighbours come along");
+    assert!(!prompt.contains("CREATE TABLE reviews ("), "unrelated tables are left out");
     assert_eq!(request["temperature"], 0.0);
     assert!(request["response_format"]["json_schema"].is_object());
 
