@@ -237,12 +237,9 @@ pub struct AskResponse {
     pub conversation_id: String,
     pub sql: String,
     pub explanation: String,
-    pub columns: Vec<ResultColumn>,
-    #[cfg_attr(feature = "ssr", schema(value_type = Vec<Vec<Object>>))]
-    pub rows: Vec<Vec<serde_json::Value>>,
-    pub row_count: usize,
-    pub truncated: bool,
+    /// The rows, flattened into this object; its `elapsed_ms` is the whole ask's time.
+    #[serde(flatten)]
+    pub result: QueryResult,
     /// Earlier attempts that failed and were corrected, oldest first.
     pub attempts: Vec<AskAttempt>,
-    pub elapsed_ms: u64,
 }

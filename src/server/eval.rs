@@ -163,7 +163,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
         let seconds = t0.elapsed().as_secs_f64();
         let (correct, predicted_sql, error, attempts) = match answer {
             Ok(a) => {
-                let predicted = QueryResult { columns: a.columns, rows: a.rows, row_count: a.row_count, truncated: a.truncated, elapsed_ms: 0 };
+                let predicted = a.result;
                 let mut correct = false;
                 for gold_sql in expand_gold(&q.query) {
                     let gold = state.datasources.run_sql(ds, &SqlRequest { sql: gold_sql, max_rows: None, query_id: None }).await;

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::app::{
     api::{ask_question, outcome},
     components::result_table::ResultTable,
-    model::{AskRequest, AskResponse, QueryResult},
+    model::{AskRequest, AskResponse},
 };
 
 #[component]
@@ -56,13 +56,7 @@ pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>) -> impl IntoView {
 fn Answer(answer: AskResponse, sql: RwSignal<String>) -> impl IntoView {
     let answer_sql = answer.sql.clone();
     let attempts = answer.attempts.clone();
-    let result = QueryResult {
-        columns: answer.columns,
-        rows: answer.rows,
-        row_count: answer.row_count,
-        truncated: answer.truncated,
-        elapsed_ms: answer.elapsed_ms,
-    };
+    let result = answer.result;
     view! {
         <div class="answer" data-testid="answer">
             {(!answer.explanation.is_empty()).then(|| view! { <p class="explanation">{answer.explanation.clone()}</p> })}

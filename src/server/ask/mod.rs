@@ -84,18 +84,9 @@ impl AskService {
             Err(e) => TurnRecord { question: question.to_string(), sql: None, explanation: None, error: Some(e.public_message()), row_count: None },
         };
         self.store.add_turn(&conversation_id, &turn).await?;
-        let (sql, explanation, result, attempts) = outcome?;
-        Ok(AskResponse {
-            conversation_id,
-            sql,
-            explanation,
-            columns: result.columns,
-            rows: result.rows,
-            row_count: result.row_count,
-            truncated: result.truncated,
-            attempts,
-            elapsed_ms: started.elapsed().as_millis() as u64,
-        })
+        let (sql, explanation, mut result, attempts) = outcome?;
+        result.elapsed_ms = started.elapsed().as_millis() as u64;
+        Ok(AskResponse { conversation_id, sql, explanation, result, attempts })
     }
 
     /// Asks, runs and corrects until a query works or the attempts run out.
