@@ -101,6 +101,9 @@ pub struct EvalArgs {
     /// Only the first N selected questions.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Every K-th question (a quick sample that still covers every database and category).
+    #[arg(long, default_value_t = 1)]
+    pub stride: usize,
     #[arg(long)]
     pub category: Option<String>,
     #[arg(long)]

@@ -131,6 +131,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
         .enumerate()
         .filter(|(_, q)| args.category.as_deref().is_none_or(|c| c == q.query_category))
         .filter(|(_, q)| args.db.as_deref().is_none_or(|d| d == q.db_name))
+        .step_by(args.stride.max(1))
         .take(args.limit.unwrap_or(usize::MAX))
         .collect();
 
