@@ -14,7 +14,13 @@ pub fn unknown_identifier(error: &str) -> Option<(&'static str, String)> {
         let start = error.find(prefix)? + prefix.len();
         Some(error[start..].split_whitespace().next()?.trim_matches(|c| c == '"' || c == '\'').to_string())
     };
-    if let Some(c) = quoted("column \"").or_else(|| after("no such column: ")) {
+    // PostgreSQL quotes a bare name (`column "x"`) but not a qualified one (`column t.x`).
+    let unquoted_column = || {
+        let start = error.find("column ")? + "column ".len();
+        let name = error[start..].split_whitespace().next()?;
+        (error[start..].contains(" does not exist") && !name.starts_with('"')).then(|| name.to_string())
+    };
+    if let Some(c) = quoted("column \"").or_else(|| after("no such column: ")).or_else(unquoted_column) {
         return Some(("column", c));
     }
     if let Some(t) = quoted("relation \"").or_else(|| after("no such table: ")) {
@@ -49,6 +55,7 @@ mod tests {
     fn finds_the_unknown_name_and_its_neighbours() {
         assert_eq!(unknown_identifier("column \"totl\" does not exist"), Some(("column", "totl".into())));
         assert_eq!(unknown_identifier("no such column: o.totl"), Some(("column", "o.totl".into())));
+        assert_eq!(unknown_identifier("column t1.business_id does not exist"), Some(("column", "t1.business_id".into())));
         assert_eq!(unknown_identifier("relation \"ordrs\" does not exist"), Some(("table", "ordrs".into())));
         assert_eq!(unknown_identifier("no such table: ordrs"), Some(("table", "ordrs".into())));
         let t = SchemaTable {
@@ -64,6 +71,8 @@ mod tests {
         };
         let hint = closest_names("no such column: o.totl", &[&t]).unwrap();
         assert!(hint.contains("orders.total"), "{hint}");
+        let hint = closest_names("column o.stats does not exist", &[&t]).unwrap();
+        assert!(hint.contains("orders.status"), "{hint}");
         assert!(closest_names("syntax error", &[&t]).is_none());
     }
 }
