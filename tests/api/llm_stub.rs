@@ -59,10 +59,6 @@ impl StubLlm {
     pub fn requests(&self) -> Vec<Value> {
         self.script.requests.lock().unwrap().clone()
     }
-
-    pub fn push(&self, reply: Reply) {
-        self.script.replies.lock().unwrap().push_back(reply);
-    }
 }
 
 async fn complete(State(script): State<Script>, Json(body): Json<Value>) -> Response {

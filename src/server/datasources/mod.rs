@@ -161,10 +161,7 @@ impl DatasourceService {
 
     /// Checks what can be checked without DNS: the allow-list and literal IP addresses.
     fn check_host_policy(&self, host: &str) -> AppResult<()> {
-        let allowed = &self.policy.allowed_hosts;
-        if !allowed.is_empty() && !allowed.iter().any(|h| h.trim().eq_ignore_ascii_case(host)) {
-            return Err(AppError::Forbidden(format!("host {host} is not in the administrator's list of allowed hosts")));
-        }
+        netpolicy::check_allow_list(host, &self.policy.allowed_hosts)?;
         if let Ok(ip) = host.parse() {
             if let Some(why) = netpolicy::is_forbidden_ip(ip) {
                 return Err(AppError::Forbidden(format!("{host} is {why}, which is never allowed")));
@@ -339,7 +336,14 @@ impl DatasourceService {
         if !is_connection_problem {
             return e;
         }
-        let mapped = pool::describe_connect_error(sqlx_err, "the database", "", "");
+        let fields = self.store.get_datasource(id).await.ok().flatten().map(|r| r.fields);
+        let text = |v: Option<&String>| v.cloned().unwrap_or_default();
+        let target = fields.as_ref().map_or("the database".to_string(), |f| {
+            format!("{}:{}", text(f.host.as_ref()), f.port.unwrap_or(5432))
+        });
+        let user = text(fields.as_ref().and_then(|f| f.user.as_ref()));
+        let database = text(fields.as_ref().and_then(|f| f.database.as_ref()));
+        let mapped = pool::describe_connect_error(sqlx_err, &target, &user, &database);
         self.pools.remove(id).await;
         mapped
     }

@@ -43,13 +43,23 @@ fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
     }
 }
 
+/// Whether the administrator's allow-list names `host` (case-insensitive).
+pub fn is_allow_listed(host: &str, allowed_hosts: &[String]) -> bool {
+    allowed_hosts.iter().any(|h| h.trim().eq_ignore_ascii_case(host))
+}
+
+/// Refuses a host the allow-list (when one is set) does not name.
+pub fn check_allow_list(host: &str, allowed_hosts: &[String]) -> Result<(), AppError> {
+    if allowed_hosts.is_empty() || is_allow_listed(host, allowed_hosts) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("host {host} is not in the administrator's list of allowed hosts")))
+    }
+}
+
 /// Resolves `host:port` and checks every address. Errors are for people.
 pub async fn resolve_allowed(host: &str, port: u16, allowed_hosts: &[String]) -> Result<SocketAddr, AppError> {
-    if !allowed_hosts.is_empty() && !allowed_hosts.iter().any(|h| h.trim().eq_ignore_ascii_case(host)) {
-        return Err(AppError::Forbidden(format!(
-            "host {host} is not in the administrator's list of allowed hosts"
-        )));
-    }
+    check_allow_list(host, allowed_hosts)?;
     let lookup = tokio::time::timeout(std::time::Duration::from_secs(5), tokio::net::lookup_host((host, port)))
         .await
         .map_err(|_| AppError::Connection(format!("looking up host {host} timed out")))?;
@@ -83,8 +93,7 @@ pub async fn check_base_url(raw: &str, allowed_hosts: &[String]) -> Result<url::
     let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
     let port = url.port_or_known_default().unwrap_or(443);
     let addr = resolve_allowed(&host, port, allowed_hosts).await?;
-    let allow_listed = allowed_hosts.iter().any(|h| h.trim().eq_ignore_ascii_case(&host));
-    if url.scheme() == "http" && !addr.ip().is_loopback() && !allow_listed {
+    if url.scheme() == "http" && !addr.ip().is_loopback() && !is_allow_listed(&host, allowed_hosts) {
         return Err(AppError::Forbidden(format!(
             "plain http is only allowed to this machine or an allow-listed host; use https for {host}"
         )));
