@@ -85,10 +85,6 @@ impl LlmClient {
         LlmClient { http, settings }
     }
 
-    pub fn settings(&self) -> &LlmSettings {
-        &self.settings
-    }
-
     /// Sends the conversation and returns the reply text, calling `on_token` for each streamed
     /// piece. With `schema`, asks for JSON matching it; servers that refuse the option get
     /// the request again without it (the answer parser is tolerant).
