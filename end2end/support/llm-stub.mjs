@@ -1,6 +1,8 @@
 // A scripted OpenAI-compatible chat-completions server for the browser tests: real HTTP,
 // replies streamed as SSE. Tests queue replies with POST /script and read what the app sent
-// with GET /requests. Usage: node support/llm-stub.mjs PORT
+// with GET /requests (a request whose client hung up before the reply ended is marked
+// `aborted: true`). Reply options: delayMs before answering, chunkDelayMs between chunks.
+// Usage: node support/llm-stub.mjs PORT
 import http from "node:http";
 
 const port = Number(process.argv[2] ?? 0);
@@ -28,9 +30,14 @@ const server = http.createServer(async (req, res) => {
     return;
   }
   if (req.method === "POST" && req.url === "/v1/chat/completions") {
-    requests.push(JSON.parse(body));
+    const record = JSON.parse(body);
+    requests.push(record);
+    res.on("close", () => {
+      if (!res.writableEnded) record.aborted = true;
+    });
     const reply = queue.shift() ?? { status: 500, error: "the stub's script is exhausted" };
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (res.destroyed) return;
     if (reply.status) {
       res.writeHead(reply.status, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: reply.error } }));
       return;
@@ -39,7 +46,8 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream" });
     for (let i = 0; i < content.length; i += 8) {
       res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: content.slice(i, i + 8) } }] })}\n\n`);
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, reply.chunkDelayMs ?? 5));
+      if (res.destroyed) return;
     }
     res.end("data: [DONE]\n\n");
     return;

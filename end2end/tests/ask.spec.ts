@@ -22,7 +22,7 @@ test("ask a question, see the corrected answer, follow up, edit the SQL", async 
   await openDemo(page);
   await page.locator("#question").fill("Which 5 products sold the most units?");
   await page.getByRole("button", { name: "Ask" }).click();
-  const answer = page.getByTestId("answer");
+  const answer = page.getByTestId("answer").last();
   await expect(answer.locator(".explanation")).toHaveText("The five products with the most units sold.");
   await expect(answer.locator(".result-table tbody tr")).toHaveCount(5);
   await expect(answer.locator(".attempts summary")).toHaveText("1 earlier attempt corrected");
@@ -51,7 +51,43 @@ test("a failing model gets a clear message and the page keeps working", async ({
   await expect(page.getByTestId("ask-error")).toContainText("the question is empty");
   await page.locator("#question").fill("How many orders?");
   await page.getByRole("button", { name: "Ask" }).click();
-  await expect(page.getByTestId("ask-error")).toContainText("HTTP 500: model crashed");
+  await expect(page.getByTestId("ask-error").last()).toContainText("HTTP 500: model crashed");
   await page.getByRole("button", { name: "Ask" }).click();
-  await expect(page.getByTestId("answer").locator(".result-table tbody td")).toHaveText("2400");
+  await expect(page.getByTestId("answer").last().locator(".result-table tbody td")).toHaveText("2400");
+});
+
+test("live progress streams the reply, cancel stops the model, conversations reopen", async ({ page, consoleProblems }) => {
+  await script([
+    { sql: "SELECT count(*) AS n FROM customers", explanation: "Counts customers.", chunkDelayMs: 150 },
+    { sql: "SELECT 1", explanation: "never sent", delayMs: 60000 },
+  ]);
+  await openDemo(page);
+  await page.locator("#question").fill("How many customers do we have?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  const progress = page.getByTestId("ask-progress");
+  await expect(progress.locator(".stage")).toContainText("Writing SQL");
+  await expect(progress.getByTestId("ask-tokens")).toContainText('{"sql"');
+  await page.screenshot({ path: "test-results/ask-progress.png", fullPage: true });
+  await expect(page.getByTestId("answer").last().locator(".result-table tbody td")).toHaveText("600");
+  await expect(progress).toHaveCount(0);
+
+  await page.locator("#question").fill("And how many orders?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  await expect(progress.locator(".stage")).toContainText("Writing SQL");
+  await progress.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByTestId("ask-error").last()).toHaveText("the question was cancelled");
+  await expect.poll(async () => (await (await fetch(`${stub}/requests`)).json())[1].aborted).toBe(true);
+
+  // Both turns were kept: the conversation is listed and reopens.
+  await page.getByRole("button", { name: "New conversation" }).click();
+  await expect(page.locator(".thread .turn")).toHaveCount(0);
+  const list = page.getByTestId("conversations");
+  await list.locator("summary").click();
+  await list.getByRole("button", { name: "How many customers do we have?" }).first().click();
+  const stored = page.getByTestId("stored-answer");
+  await expect(stored).toHaveCount(2);
+  await expect(stored.first()).toContainText("SELECT count(*) AS n FROM customers");
+  await expect(stored.first()).toContainText("1 row when asked");
+  await expect(stored.last()).toContainText("the question was cancelled");
+  await page.screenshot({ path: "test-results/ask-conversation.png", fullPage: true });
 });

@@ -1,10 +1,11 @@
 //! Server functions: the browser's API. Each body is a thin call into the server services,
 //! which the public HTTP API (`/api/v1`) uses too.
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use leptos::server_fn::codec::{Json, StreamingText, TextStream};
 
 use super::model::{
-    AskRequest, AskResponse, ConnectionTest, DatasourceInput, DatasourceSummary, QueryResult, SchemaInfo, SqlRequest,
+    AskRequest, AskResponse, ConnectionTest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSummary,
+    LlmProviderInput, LlmProviderView, LlmTestResult, QueryResult, SchemaInfo, SqlRequest,
 };
 
 #[cfg(feature = "ssr")]
@@ -80,12 +81,52 @@ pub async fn run_sql(id: String, request: SqlRequest) -> Result<Outcome<QueryRes
     Ok(app_state()?.datasources.run_sql(&id, &request).await.map_err(Failure::from))
 }
 
+/// Stops a running query or ask by its client-chosen id; false when nothing by that id runs.
 #[server(input = Json, endpoint = "queries/cancel")]
 pub async fn cancel_query(query_id: String) -> Result<Outcome<bool>, ServerFnError> {
-    Ok(Ok(app_state()?.datasources.cancel(&query_id).await))
+    let state = app_state()?;
+    Ok(Ok(state.ask.cancel(&query_id).await || state.datasources.cancel(&query_id).await))
 }
 
 #[server(input = Json, endpoint = "datasources/ask")]
 pub async fn ask_question(id: String, request: AskRequest) -> Result<Outcome<AskResponse>, ServerFnError> {
     Ok(app_state()?.ask.ask(&id, &request).await.map_err(Failure::from))
+}
+
+/// The same ask with live progress: one JSON `AskEvent` per line, ending with `done` or `failed`.
+#[server(input = Json, output = StreamingText, endpoint = "datasources/ask_stream")]
+pub async fn ask_stream(id: String, request: AskRequest) -> Result<TextStream, ServerFnError> {
+    let events = app_state()?.ask.ask_events(id, request);
+    Ok(TextStream::new(crate::server::ask::events::json_lines(events)))
+}
+
+#[server(input = Json, endpoint = "datasources/conversations")]
+pub async fn list_conversations(id: String) -> Result<Outcome<Vec<ConversationSummary>>, ServerFnError> {
+    Ok(app_state()?.ask.conversations(&id).await.map_err(Failure::from))
+}
+
+#[server(input = Json, endpoint = "conversations/get")]
+pub async fn get_conversation(id: String) -> Result<Outcome<Vec<ConversationTurn>>, ServerFnError> {
+    Ok(app_state()?.ask.conversation(&id).await.map_err(Failure::from))
+}
+
+#[server(input = Json, endpoint = "settings/llm/get")]
+pub async fn get_llm_settings() -> Result<Outcome<LlmProviderView>, ServerFnError> {
+    Ok(Ok(app_state()?.llm.view()))
+}
+
+#[server(input = Json, endpoint = "settings/llm/save")]
+pub async fn save_llm_settings(input: LlmProviderInput) -> Result<Outcome<LlmProviderView>, ServerFnError> {
+    Ok(app_state()?.llm.save(&input).await.map_err(Failure::from))
+}
+
+#[server(input = Json, endpoint = "settings/llm/test")]
+pub async fn test_llm_settings(input: LlmProviderInput) -> Result<Outcome<LlmTestResult>, ServerFnError> {
+    Ok(app_state()?.llm.test(&input).await.map_err(Failure::from))
+}
+
+/// Forgets the settings saved on the page and goes back to the flags / environment.
+#[server(input = Json, endpoint = "settings/llm/reset")]
+pub async fn reset_llm_settings() -> Result<Outcome<LlmProviderView>, ServerFnError> {
+    Ok(app_state()?.llm.reset().await.map_err(Failure::from))
 }

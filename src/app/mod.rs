@@ -12,7 +12,7 @@ pub mod components;
 pub mod model;
 pub mod pages;
 
-use pages::{datasources::DatasourcesPage, workbench::WorkbenchPage};
+use pages::{datasources::DatasourcesPage, settings::SettingsPage, workbench::WorkbenchPage};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -46,12 +46,14 @@ pub fn App() -> impl IntoView {
                 <a href="/" class="brand">"DatabaseAI"</a>
                 <nav>
                     <a href="/">"Datasources"</a>
+                    <a href="/settings">"Settings"</a>
                 </nav>
             </header>
             <main>
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=DatasourcesPage/>
                     <Route path=path!("/datasources/:id") view=WorkbenchPage/>
+                    <Route path=path!("/settings") view=SettingsPage/>
                 </Routes>
             </main>
         </Router>

@@ -129,6 +129,10 @@ pub struct SchemaColumn {
     pub primary_key: bool,
     pub references: Option<ForeignKeyRef>,
     pub comment: Option<String>,
+    /// A few frequent values of a low-cardinality text column (from the database's own
+    /// statistics), so the model spells filter values the way the data does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sample_values: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -221,6 +225,9 @@ pub struct AskRequest {
     /// Tables to always show the model, plain or schema-qualified.
     #[serde(default)]
     pub pinned_tables: Vec<String>,
+    /// A client-chosen id, so a cancel request naming it stops the model call and the query.
+    #[serde(default)]
+    pub ask_id: Option<String>,
 }
 
 /// One try the pipeline made before the answer: its SQL (if any) and what went wrong.
@@ -242,4 +249,97 @@ pub struct AskResponse {
     pub result: QueryResult,
     /// Earlier attempts that failed and were corrected, oldest first.
     pub attempts: Vec<AskAttempt>,
+}
+
+/// What an ask is doing, streamed to the browser one JSON line per event while it works.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum AskEvent {
+    /// The conversation this ask belongs to; sent first.
+    Started { conversation_id: String },
+    /// The tables the prompt shows the model.
+    TablesChosen { tables: Vec<String> },
+    /// The model is writing attempt number `attempt` (from 1).
+    Writing { attempt: u32 },
+    /// A piece of the model's reply, as it arrives.
+    Token { text: String },
+    /// The attempt's SQL passed the guard's parse and is running.
+    Running { sql: String },
+    /// The attempt failed; the next one is told why.
+    AttemptFailed { attempt: AskAttempt },
+    Done { answer: AskResponse },
+    Failed { message: String },
+}
+
+/// One conversation in the list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConversationSummary {
+    pub id: String,
+    pub title: String,
+    pub turns: i64,
+    pub updated_at_ms: i64,
+}
+
+/// One stored question and what came of it (rows are not stored: re-run the SQL to see them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConversationTurn {
+    pub question: String,
+    pub sql: Option<String>,
+    pub explanation: Option<String>,
+    pub error: Option<String>,
+    pub row_count: Option<i64>,
+    pub created_at_ms: i64,
+}
+
+/// The language model settings as the browser sees them; the API key is write-only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LlmProviderView {
+    /// `settings` (saved on the settings page), `environment` (flags / env vars) or `none`.
+    pub source: String,
+    pub base_url: String,
+    pub model: String,
+    pub has_api_key: bool,
+    pub temperature: f32,
+    pub max_tokens: u32,
+    pub timeout_ms: u64,
+}
+
+/// Saved from the settings page. An empty or absent `api_key` keeps the saved one unless
+/// `clear_api_key` is set.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LlmProviderInput {
+    pub base_url: String,
+    pub model: String,
+    #[serde(default)]
+    pub api_key: Option<String>,
+    #[serde(default)]
+    pub clear_api_key: bool,
+    pub temperature: f32,
+    pub max_tokens: u32,
+    pub timeout_ms: u64,
+}
+
+/// Never prints the key.
+impl std::fmt::Debug for LlmProviderInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmProviderInput")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[set]"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a test request to the model showed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LlmTestResult {
+    pub ok: bool,
+    pub message: String,
+    pub elapsed_ms: u64,
 }

@@ -6,6 +6,8 @@ use std::{net::IpAddr, path::PathBuf};
 use clap::Parser;
 use secrecy::SecretString;
 
+use super::ask::prompt::AnswerFormat;
+
 #[derive(Debug, Clone, Parser)]
 #[command(name = "databaseai", version, about = "Ask questions of your SQL database in plain language")]
 pub struct Settings {
@@ -71,6 +73,16 @@ pub struct Settings {
     /// Time limit for one model call, in milliseconds.
     #[arg(long, env = "DATABASEAI_LLM_TIMEOUT_MS", default_value_t = 180_000)]
     pub llm_timeout_ms: u64,
+
+    /// Show the model a few frequent values of categorical text columns (taken from the
+    /// database's statistics). Set to false when data values must not reach the LLM provider.
+    #[arg(long, env = "DATABASEAI_LLM_SAMPLE_VALUES", default_value_t = true, action = clap::ArgAction::Set)]
+    pub llm_sample_values: bool,
+
+    /// How the model is asked to answer: `json` (`{sql, explanation}`, using the server's
+    /// structured output when it has one) or `sql-block` (a ```sql block and a sentence).
+    #[arg(long, env = "DATABASEAI_LLM_ANSWER_FORMAT", value_enum, default_value_t = AnswerFormat::Json)]
+    pub llm_answer_format: AnswerFormat,
 
     /// How many model attempts one question may take (errors are fed back between them).
     #[arg(long, env = "DATABASEAI_ASK_MAX_ATTEMPTS", default_value_t = 3)]

@@ -20,6 +20,8 @@ pub enum AppError {
     QueryTimeout(u64),
     #[error("the query was cancelled")]
     QueryCancelled,
+    #[error("the question was cancelled")]
+    AskCancelled,
     /// Could not reach or log in to a datasource; the message is for people.
     #[error("{0}")]
     Connection(String),
@@ -49,6 +51,7 @@ impl AppError {
             AppError::Query(_) => "query_failed",
             AppError::QueryTimeout(_) => "query_timeout",
             AppError::QueryCancelled => "query_cancelled",
+            AppError::AskCancelled => "ask_cancelled",
             AppError::Connection(_) => "connection_failed",
             AppError::Forbidden(_) => "forbidden",
             AppError::Llm(_) => "llm_failed",
@@ -63,7 +66,7 @@ impl AppError {
             }
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::QueryTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            AppError::QueryCancelled => StatusCode::CONFLICT,
+            AppError::QueryCancelled | AppError::AskCancelled => StatusCode::CONFLICT,
             AppError::Connection(_) | AppError::Llm(_) => StatusCode::BAD_GATEWAY,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -160,7 +160,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
             format!("{}\nInstructions: {}", q.question, q.instructions.trim())
         };
         let t0 = Instant::now();
-        let answer = state.ask.ask(ds, &AskRequest { question, conversation_id: None, pinned_tables: vec![] }).await;
+        let answer = state.ask.ask(ds, &AskRequest { question, conversation_id: None, pinned_tables: vec![], ask_id: None }).await;
         let seconds = t0.elapsed().as_secs_f64();
         let (correct, predicted_sql, error, attempts) = match answer {
             Ok(a) => {

@@ -15,10 +15,10 @@ use tower_http::{
 };
 
 use super::{
-    ask::AskService,
+    ask::{AskService, AskSettings},
     config::{anyhow_like, Settings},
     datasources::netpolicy,
-    llm::{LlmClient, LlmSettings},
+    llm::{provider::LlmProviders, LlmSettings},
     crypto::SecretBox,
     datasources::{pool::IDLE_POOL_TTL, DatasourcePolicy, DatasourceService},
     demo, http,
@@ -63,7 +63,7 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         max_rows: settings.max_rows.max(1),
         statement_timeout: Duration::from_millis(settings.statement_timeout_ms.max(100)),
     };
-    let datasources = Arc::new(DatasourceService::new(store.clone(), secrets, policy));
+    let datasources = Arc::new(DatasourceService::new(store.clone(), secrets.clone(), policy));
     if !settings.no_demo {
         demo::ensure_demo(&store, &datasources).await?;
     }
@@ -72,19 +72,29 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
             let base_url = netpolicy::check_base_url(url, &settings.allowed_hosts)
                 .await
                 .map_err(|e| format!("DATABASEAI_LLM_BASE_URL: {}", e.public_message()))?;
-            Some(LlmClient::new(LlmSettings {
+            Some(LlmSettings {
                 base_url,
                 model: settings.llm_model.clone(),
                 api_key: settings.llm_api_key.clone(),
                 temperature: settings.llm_temperature,
                 max_tokens: settings.llm_max_tokens,
                 timeout: Duration::from_millis(settings.llm_timeout_ms.max(1_000)),
-            }))
+            })
         }
         _ => None,
     };
-    let ask = Arc::new(AskService::new(datasources.clone(), store.clone(), llm, settings.ask_max_attempts));
-    Ok(AppState { leptos_options, store, datasources, ask })
+    let llm = Arc::new(LlmProviders::load(store.clone(), secrets, settings.allowed_hosts.clone(), llm).await?);
+    let ask = Arc::new(AskService::new(
+        datasources.clone(),
+        store.clone(),
+        llm.clone(),
+        AskSettings {
+            max_attempts: settings.ask_max_attempts,
+            sample_values: settings.llm_sample_values,
+            answer_format: settings.llm_answer_format,
+        },
+    ));
+    Ok(AppState { leptos_options, store, datasources, llm, ask })
 }
 
 pub fn router(state: AppState) -> Router {

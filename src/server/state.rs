@@ -4,13 +4,14 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use super::{ask::AskService, datasources::DatasourceService, error::AppError, store::Store};
+use super::{ask::AskService, datasources::DatasourceService, error::AppError, llm::provider::LlmProviders, store::Store};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub datasources: Arc<DatasourceService>,
+    pub llm: Arc<LlmProviders>,
     pub ask: Arc<AskService>,
 }
 

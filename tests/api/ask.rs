@@ -1,4 +1,4 @@
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -34,8 +34,9 @@ async fn answers_a_question_and_remembers_the_conversation() {
     assert!(request["messages"][0]["content"].as_str().unwrap().contains("SQLite"));
     let prompt = last_user_message(request);
     assert!(prompt.contains("CREATE TABLE orders") && prompt.contains("Question: How many orders are there?"), "{prompt}");
-    assert!(prompt.contains("CREATE TABLE employees ("), "foreign-key neighbours come along");
-    assert!(!prompt.contains("CREATE TABLE reviews ("), "unrelated tables are left out");
+    assert!(prompt.contains("CREATE TABLE reviews ("), "a schema that fits the budget is shown whole");
+    assert!(prompt.contains("status text, -- values: 'cancelled', 'delivered', 'pending', 'returned', 'shipped'"), "{prompt}");
+    assert!(!prompt.contains("'Lisbon'"), "columns with many values are not listed");
     assert_eq!(request["temperature"], 0.0);
     assert!(request["response_format"]["json_schema"].is_object());
 
@@ -150,4 +151,99 @@ async fn bad_questions_and_missing_models_are_explained() {
     let (status, e) = none.post(&format!("/api/v1/datasources/{demo}/ask"), json!({"question": "how many orders?"})).await;
     assert_eq!(status, 502);
     assert!(e["error"]["message"].as_str().unwrap().contains("no language model is configured"));
+}
+
+#[tokio::test]
+async fn streams_progress_cancels_the_model_call_and_lists_the_conversation() {
+    let stub = StubLlm::start(vec![
+        answer("SELECT count(*) AS n FROM customers", "Counts customers."),
+        Reply::Slow(Duration::from_secs(30), Box::new(answer("SELECT 1", "never sent"))),
+        answer("SELECT count(*) AS n FROM products", "Counts products."),
+    ])
+    .await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--llm-sample-values", "false"]).await;
+    let id = app.demo_id().await;
+
+    // Server-Sent Events while it works, the full answer last.
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/datasources/{id}/ask/stream")))
+        .json(&json!({"question": "How many customers are there?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let body = response.text().await.unwrap();
+    let events: Vec<Value> =
+        body.lines().filter_map(|l| l.strip_prefix("data: ")).map(|d| serde_json::from_str(d).unwrap()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(&kinds[..3], ["started", "tables_chosen", "writing"], "{kinds:?}");
+    assert_eq!(&kinds[kinds.len() - 2..], ["running", "done"], "{kinds:?}");
+    let tokens: String = events.iter().filter(|e| e["event"] == "token").map(|e| e["text"].as_str().unwrap()).collect();
+    assert!(kinds.iter().filter(|k| **k == "token").count() > 3, "the reply arrives in pieces");
+    assert_eq!(serde_json::from_str::<Value>(&tokens).unwrap()["sql"], "SELECT count(*) AS n FROM customers");
+    let done = events.last().unwrap();
+    assert_eq!(done["answer"]["rows"][0][0], 600);
+    let conversation = events[0]["conversation_id"].as_str().unwrap().to_string();
+    assert_eq!(done["answer"]["conversation_id"], conversation.as_str());
+    assert!(!last_user_message(&stub.requests()[0]).contains("values:"), "sample values can be turned off");
+
+    // Cancel stops the model call at once; the turn is kept and the conversation goes on.
+    let (client, url) = (app.client.clone(), app.url(&format!("/api/v1/datasources/{id}/ask")));
+    let body = json!({"question": "and how many orders?", "conversation_id": conversation, "ask_id": "ask-1"});
+    let pending = tokio::spawn(async move { client.post(url).json(&body).send().await.unwrap() });
+    while stub.requests().len() < 2 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let cancelled_at = Instant::now();
+    let (status, c) = app.post("/api/v1/queries/ask-1/cancel", json!({})).await;
+    assert_eq!((status, c["cancelled"].clone()), (200, json!(true)));
+    let response = pending.await.unwrap();
+    assert_eq!(response.status().as_u16(), 409);
+    let e: Value = response.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "ask_cancelled");
+    assert!(cancelled_at.elapsed() < Duration::from_secs(3));
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while stub.abandoned() == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(stub.abandoned(), 1, "the model server saw the connection close");
+    let (_, again) = app.post("/api/v1/queries/ask-1/cancel", json!({})).await;
+    assert_eq!(again["cancelled"], false, "nothing by that id runs any more");
+
+    let (status, r) = app
+        .post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "and products?", "conversation_id": conversation}))
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["rows"][0][0], 34);
+    let (status, turns) = app.get(&format!("/api/v1/conversations/{conversation}")).await;
+    assert_eq!(status, 200);
+    let questions: Vec<&str> = turns.as_array().unwrap().iter().map(|t| t["question"].as_str().unwrap()).collect();
+    assert_eq!(questions, ["How many customers are there?", "and how many orders?", "and products?"]);
+    assert_eq!(turns[1]["error"], "the question was cancelled");
+    assert_eq!(turns[2]["row_count"], 1);
+    let (_, list) = app.get(&format!("/api/v1/datasources/{id}/conversations")).await;
+    assert_eq!(list[0]["id"], conversation.as_str());
+    assert_eq!(list[0]["turns"], 3);
+    let (status, _) = app.get("/api/v1/conversations/nope").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn sql_for_another_dialect_is_corrected_and_other_languages_work() {
+    let stub = StubLlm::start(vec![
+        answer("SELECT TOP 3 name FROM products ORDER BY price DESC", "SQL Server style."),
+        answer("SELECT name FROM products ORDER BY price DESC LIMIT 3", "Los tres productos más caros."),
+    ])
+    .await;
+    let app = app_with(&stub).await;
+    let id = app.demo_id().await;
+    let question = "¿Cuáles son los tres productos más caros?";
+    let (status, r) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": question})).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["row_count"], 3);
+    assert_eq!(r["explanation"], "Los tres productos más caros.");
+    assert_eq!(r["attempts"][0]["sql"], "SELECT TOP 3 name FROM products ORDER BY price DESC");
+    assert!(!r["attempts"][0]["error"].as_str().unwrap().is_empty());
+    assert!(last_user_message(&stub.requests()[0]).contains(question), "the question reaches the model as asked");
 }

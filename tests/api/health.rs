@@ -42,7 +42,9 @@ async fn openapi_documents_every_route() {
     let (status, spec) = app.get("/api/v1/openapi.json").await;
     assert_eq!(status, 200);
     for path in ["/api/v1/health", "/api/v1/datasources", "/api/v1/datasources/{id}", "/api/v1/datasources/{id}/test",
-                 "/api/v1/datasources/{id}/schema", "/api/v1/datasources/{id}/sql", "/api/v1/queries/{query_id}/cancel"] {
+                 "/api/v1/datasources/{id}/schema", "/api/v1/datasources/{id}/sql", "/api/v1/queries/{query_id}/cancel",
+                 "/api/v1/datasources/{id}/ask", "/api/v1/datasources/{id}/ask/stream", "/api/v1/datasources/{id}/conversations",
+                 "/api/v1/conversations/{id}"] {
         assert!(spec["paths"].get(path).is_some(), "{path} missing from OpenAPI");
     }
 }

@@ -39,6 +39,19 @@ pub fn answer(sql: &str, explanation: &str) -> Reply {
 struct Script {
     replies: Arc<Mutex<VecDeque<Reply>>>,
     requests: Arc<Mutex<Vec<Value>>>,
+    /// Requests whose client hung up before the reply was sent.
+    abandoned: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a request as abandoned if its handler is dropped before it answers.
+struct Abandoned(Option<Arc<std::sync::atomic::AtomicUsize>>);
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Some(counter) = &self.0 {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
 }
 
 pub struct StubLlm {
@@ -56,6 +69,10 @@ impl StubLlm {
         StubLlm { base_url: format!("http://{addr}/v1"), script }
     }
 
+    pub fn abandoned(&self) -> usize {
+        self.script.abandoned.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn requests(&self) -> Vec<Value> {
         self.script.requests.lock().unwrap().clone()
     }
@@ -65,10 +82,12 @@ async fn complete(State(script): State<Script>, Json(body): Json<Value>) -> Resp
     script.requests.lock().unwrap().push(body);
     let next = script.replies.lock().unwrap().pop_front();
     let mut reply = next.unwrap_or(Reply::Status(500, "the stub's script is exhausted".into()));
+    let mut watch = Abandoned(Some(script.abandoned.clone()));
     while let Reply::Slow(delay, inner) = reply {
         tokio::time::sleep(delay).await;
         reply = *inner;
     }
+    watch.0 = None;
     match reply {
         Reply::Stream(content) => {
             let mut events: Vec<String> = content

@@ -1,67 +1,262 @@
-//! Ask a question in plain language; see the explanation, the SQL (editable in the SQL
-//! editor), any corrected attempts, and the rows. Follow-ups continue the conversation.
-use leptos::prelude::*;
+//! The chat: ask in plain language, watch it work (tables chosen → SQL being written, token
+//! by token → running), cancel it, and see each answer's explanation, SQL (editable in the
+//! SQL editor), corrected attempts and rows. Follow-ups continue the conversation; past
+//! conversations can be reopened.
+use futures::StreamExt;
+use leptos::{prelude::*, task::spawn_local};
 
 use crate::app::{
-    api::{ask_question, outcome},
+    api::{ask_stream, cancel_query, get_conversation, list_conversations, outcome},
+    browser::{copy_to_clipboard, new_query_id},
     components::result_table::ResultTable,
-    model::{AskRequest, AskResponse},
+    model::{AskAttempt, AskEvent, AskRequest, AskResponse, ConversationTurn},
 };
 
+#[derive(Clone)]
+enum Reply {
+    /// Asked in this page: the rows are here.
+    Answer(AskResponse),
+    /// Reopened from the store: SQL and outcome, rows on re-run.
+    Stored(ConversationTurn),
+    Error(String),
+}
+
+#[derive(Clone)]
+struct ChatTurn {
+    question: String,
+    reply: Reply,
+}
+
+/// The ask in flight, as its events describe it.
+#[derive(Clone, Default)]
+struct LiveAsk {
+    ask_id: String,
+    question: String,
+    stage: String,
+    tokens: String,
+    failed: Vec<AskAttempt>,
+}
+
+impl LiveAsk {
+    fn apply(&mut self, event: &AskEvent) {
+        match event {
+            AskEvent::Started { .. } => self.stage = "Choosing tables…".into(),
+            AskEvent::TablesChosen { tables } => self.stage = format!("Using {}", tables.join(", ")),
+            AskEvent::Writing { attempt } => {
+                self.stage = if *attempt == 1 { "Writing SQL…".into() } else { format!("Writing SQL (attempt {attempt})…") };
+                self.tokens.clear();
+            }
+            AskEvent::Token { text } => self.tokens.push_str(text),
+            AskEvent::Running { .. } => self.stage = "Running the query…".into(),
+            AskEvent::AttemptFailed { attempt } => self.failed.push(attempt.clone()),
+            AskEvent::Done { .. } | AskEvent::Failed { .. } => {}
+        }
+    }
+}
+
 #[component]
-pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>) -> impl IntoView {
+pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<String>>) -> impl IntoView {
     let question = RwSignal::new(String::new());
     let conversation = RwSignal::new(None::<String>);
-    let ask = Action::new(move |(id, request): &(String, AskRequest)| {
-        let (id, request) = (id.clone(), request.clone());
-        async move { outcome(ask_question(id, request).await) }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(answer)) = ask.value().get() {
-            conversation.set(Some(answer.conversation_id.clone()));
-        }
-    });
+    let thread = RwSignal::new(Vec::<ChatTurn>::new());
+    let live = RwSignal::new(None::<LiveAsk>);
+    let list_version = RwSignal::new(0u32);
+
+    let finish = move |question: String, reply: Reply| {
+        thread.try_update(|t| t.push(ChatTurn { question, reply }));
+        live.try_set(None);
+        list_version.try_update(|v| *v += 1);
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if ask.pending().get_untracked() {
+        if live.get_untracked().is_some() {
             return;
         }
-        let request = AskRequest { question: question.get_untracked(), conversation_id: conversation.get_untracked(), pinned_tables: vec![] };
-        ask.dispatch((id.get_untracked(), request));
+        let asked = question.get_untracked();
+        let ask_id = new_query_id();
+        live.set(Some(LiveAsk { ask_id: ask_id.clone(), question: asked.clone(), stage: "Sending…".into(), ..Default::default() }));
+        let request = AskRequest {
+            question: asked.clone(),
+            conversation_id: conversation.get_untracked(),
+            pinned_tables: pinned.get_untracked(),
+            ask_id: Some(ask_id),
+        };
+        let datasource = id.get_untracked();
+        spawn_local(async move {
+            let stream = match ask_stream(datasource, request).await {
+                Ok(s) => s,
+                Err(e) => return finish(asked, Reply::Error(outcome::<()>(Err(e)).unwrap_err())),
+            };
+            let mut chunks = stream.into_inner();
+            let mut buffer = String::new();
+            while let Some(chunk) = chunks.next().await {
+                match chunk {
+                    Ok(text) => buffer.push_str(&text),
+                    Err(e) => return finish(asked, Reply::Error(outcome::<()>(Err(e)).unwrap_err())),
+                }
+                while let Some(end) = buffer.find('\n') {
+                    let line: String = buffer.drain(..=end).collect();
+                    let Ok(event) = serde_json::from_str::<AskEvent>(line.trim()) else { continue };
+                    match event {
+                        AskEvent::Done { answer } => return finish(asked, Reply::Answer(answer)),
+                        AskEvent::Failed { message } => return finish(asked, Reply::Error(message)),
+                        AskEvent::Started { ref conversation_id } => {
+                            conversation.try_set(Some(conversation_id.clone()));
+                        }
+                        _ => {}
+                    }
+                    live.try_update(|l| {
+                        if let Some(l) = l {
+                            l.apply(&event)
+                        }
+                    });
+                }
+            }
+            finish(asked, Reply::Error("the connection to the server closed before the answer arrived; try again".into()));
+        });
     };
+    let cancel = move |_| {
+        if let Some(l) = live.get_untracked() {
+            spawn_local(async move {
+                let _ = cancel_query(l.ask_id).await;
+            });
+        }
+    };
+    let open_conversation = move |conversation_id: String| {
+        if live.get_untracked().is_some() {
+            return;
+        }
+        conversation.set(Some(conversation_id.clone()));
+        spawn_local(async move {
+            let turns = outcome(get_conversation(conversation_id).await);
+            thread.try_set(match turns {
+                Ok(turns) => turns.into_iter().map(|t| ChatTurn { question: t.question.clone(), reply: Reply::Stored(t) }).collect(),
+                Err(e) => vec![ChatTurn { question: String::new(), reply: Reply::Error(e) }],
+            });
+        });
+    };
+    let busy = move || live.with(Option::is_some);
+    let live_text = move |field: fn(&LiveAsk) -> String| live.with(|l| l.as_ref().map(field).unwrap_or_default());
     view! {
         <section class="ask card-flat">
+            <ConversationList id conversation list_version open=open_conversation/>
+            <div class="thread" aria-live="polite">
+                {move || thread.get().into_iter().map(|turn| view! { <Turn turn sql/> }).collect_view()}
+                // Stable elements with reactive text: the Cancel button must not be replaced
+                // while tokens arrive, or a click could land on a vanished element.
+                <Show when=busy>
+                    <div class="turn live" data-testid="ask-progress">
+                        <p class="question">{move || live_text(|l| l.question.clone())}</p>
+                        <p class="stage"><span class="spinner" aria-hidden="true"></span>{move || live_text(|l| l.stage.clone())}</p>
+                        <Show when=move || live.with(|l| l.as_ref().is_some_and(|l| !l.tokens.is_empty()))>
+                            <pre class="tokens" data-testid="ask-tokens">{move || live_text(|l| l.tokens.clone())}</pre>
+                        </Show>
+                        {move || {
+                            let failed = live.with(|l| l.as_ref().map_or(0, |l| l.failed.len()));
+                            (failed > 0).then(|| view! {
+                                <p class="muted small">{format!("{failed} attempt(s) failed so far; the model is correcting")}</p>
+                            })
+                        }}
+                        <button type="button" class="danger small" on:click=cancel>"Cancel"</button>
+                    </div>
+                </Show>
+            </div>
             <form class="ask-form" on:submit=submit>
                 <label for="question" class="sr-only">"Question"</label>
                 <input id="question" class="ask-input" placeholder="Ask a question about this data, e.g. “Which 5 products sold the most last year?”" bind:value=question/>
-                <button type="submit" class="primary" disabled=move || ask.pending().get()>
-                    {move || if ask.pending().get() { "Thinking…" } else { "Ask" }}
-                </button>
+                <button type="submit" class="primary" disabled=busy>{move || if busy() { "Thinking…" } else { "Ask" }}</button>
                 <Show when=move || conversation.get().is_some()>
-                    <button type="button" on:click=move |_| { conversation.set(None); question.set(String::new()); }>"New conversation"</button>
+                    <button type="button" disabled=busy on:click=move |_| { conversation.set(None); thread.set(vec![]); question.set(String::new()); }>"New conversation"</button>
                 </Show>
             </form>
-            <Show when=move || ask.pending().get()>
-                <p class="muted small">"Choosing tables, writing SQL and running it… a local model can take a minute."</p>
+            <Show when=move || pinned.with(|p| !p.is_empty())>
+                <p class="pinned small" data-testid="pinned">
+                    "Always shown to the model: "
+                    {move || pinned.get().into_iter().map(|name| {
+                        let remove = name.clone();
+                        view! {
+                            <span class="chip">{name.clone()}
+                                <button type="button" class="link" aria-label=format!("Unpin {name}")
+                                    on:click=move |_| pinned.update(|p| p.retain(|n| n != &remove))>"×"</button>
+                            </span>
+                        }
+                    }).collect_view()}
+                </p>
             </Show>
-            {move || ask.value().get().map(|r| match r {
-                Ok(answer) => view! { <Answer answer sql/> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert" data-testid="ask-error">{e}</p> }.into_any(),
-            })}
         </section>
     }
 }
 
 #[component]
+fn ConversationList(
+    id: Signal<String>,
+    conversation: RwSignal<Option<String>>,
+    list_version: RwSignal<u32>,
+    open: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let conversations =
+        Resource::new(move || (id.get(), list_version.get()), |(id, _)| async move { outcome(list_conversations(id).await) });
+    view! {
+        <Transition fallback=|| ()>
+            {move || conversations.get().map(|r| match r {
+                Ok(list) if list.is_empty() => ().into_any(),
+                Ok(list) => view! {
+                    <details class="conversations" data-testid="conversations">
+                        <summary>{format!("Past conversations ({})", list.len())}</summary>
+                        <ul>
+                            {list.into_iter().map(|c| {
+                                let cid = c.id.clone();
+                                let current = move || conversation.get().as_deref() == Some(c.id.as_str());
+                                view! {
+                                    <li>
+                                        <button type="button" class="link" class:current=current on:click=move |_| open(cid.clone())>
+                                            {c.title.clone()}
+                                        </button>
+                                        <span class="muted small">{format!(" {} question{}", c.turns, if c.turns == 1 { "" } else { "s" })}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </details>
+                }.into_any(),
+                Err(e) => view! { <p class="error">{e}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Turn(turn: ChatTurn, sql: RwSignal<String>) -> impl IntoView {
+    let question = (!turn.question.is_empty()).then(|| view! { <p class="question">{turn.question.clone()}</p> });
+    let reply = match turn.reply {
+        Reply::Answer(answer) => view! { <Answer answer sql/> }.into_any(),
+        Reply::Stored(stored) => view! { <StoredAnswer turn=stored sql/> }.into_any(),
+        Reply::Error(e) => view! { <p class="error" role="alert" data-testid="ask-error">{e}</p> }.into_any(),
+    };
+    view! { <div class="turn">{question}{reply}</div> }
+}
+
+#[component]
 fn Answer(answer: AskResponse, sql: RwSignal<String>) -> impl IntoView {
     let answer_sql = answer.sql.clone();
+    let copy_sql = answer.sql.clone();
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        let text = copy_sql.clone();
+        spawn_local(async move {
+            copied.try_set(copy_to_clipboard(text).await);
+        });
+    };
     let attempts = answer.attempts.clone();
     let result = answer.result;
     view! {
         <div class="answer" data-testid="answer">
             {(!answer.explanation.is_empty()).then(|| view! { <p class="explanation">{answer.explanation.clone()}</p> })}
             <pre class="sql">{answer.sql.clone()}</pre>
-            <button class="small" on:click=move |_| sql.set(answer_sql.clone())>"Edit in SQL editor"</button>
+            <div class="answer-actions">
+                <button class="small" on:click=move |_| sql.set(answer_sql.clone())>"Edit in SQL editor"</button>
+                <button class="small" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy SQL" }}</button>
+            </div>
             {(!attempts.is_empty()).then(|| view! {
                 <details class="attempts">
                     <summary>{format!("{} earlier attempt{} corrected", attempts.len(), if attempts.len() == 1 { "" } else { "s" })}</summary>
@@ -76,6 +271,20 @@ fn Answer(answer: AskResponse, sql: RwSignal<String>) -> impl IntoView {
                 </details>
             })}
             <ResultTable result/>
+        </div>
+    }
+}
+
+#[component]
+fn StoredAnswer(turn: ConversationTurn, sql: RwSignal<String>) -> impl IntoView {
+    let stored_sql = turn.sql.clone();
+    view! {
+        <div class="answer stored" data-testid="stored-answer">
+            {turn.explanation.filter(|e| !e.is_empty()).map(|e| view! { <p class="explanation">{e}</p> })}
+            {turn.sql.clone().map(|s| view! { <pre class="sql">{s}</pre> })}
+            {stored_sql.map(|s| view! { <button class="small" on:click=move |_| sql.set(s.clone())>"Edit in SQL editor"</button> })}
+            {turn.row_count.map(|n| view! { <span class="muted small">{format!(" {n} row{} when asked", if n == 1 { "" } else { "s" })}</span> })}
+            {turn.error.map(|e| view! { <p class="error">{e}</p> })}
         </div>
     }
 }

@@ -1,4 +1,5 @@
-//! The schema sidebar: tables and columns with search, expand/collapse and copy-name.
+//! The schema sidebar: tables and columns with search, expand/collapse, copy-name, and pins
+//! (pinned tables are always shown to the model when a question is asked).
 use leptos::prelude::*;
 
 use crate::app::{
@@ -14,7 +15,7 @@ fn matches(table: &SchemaTable, q: &str) -> bool {
 }
 
 #[component]
-pub fn SchemaSidebar(id: Signal<String>) -> impl IntoView {
+pub fn SchemaSidebar(id: Signal<String>, pinned: RwSignal<Vec<String>>) -> impl IntoView {
     let refreshes = RwSignal::new(0u32);
     let schema = Resource::new(move || (id.get(), refreshes.get()), |(id, n)| async move { outcome(get_schema(id, n > 0).await) });
     let filter = RwSignal::new(String::new());
@@ -28,7 +29,7 @@ pub fn SchemaSidebar(id: Signal<String>) -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Reading schema…"</p> }>
                 {move || Suspend::new(async move {
                     match schema.await {
-                        Ok(info) => view! { <SchemaTree info filter/> }.into_any(),
+                        Ok(info) => view! { <SchemaTree info filter pinned/> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
                     }
                 })}
@@ -38,7 +39,7 @@ pub fn SchemaSidebar(id: Signal<String>) -> impl IntoView {
 }
 
 #[component]
-fn SchemaTree(info: SchemaInfo, filter: RwSignal<String>) -> impl IntoView {
+fn SchemaTree(info: SchemaInfo, filter: RwSignal<String>, pinned: RwSignal<Vec<String>>) -> impl IntoView {
     let count = info.tables.len();
     // PostgreSQL gives planner estimates; SQLite counts are exact.
     let approximate = info.engine == crate::app::model::Engine::Postgres;
@@ -51,7 +52,7 @@ fn SchemaTree(info: SchemaInfo, filter: RwSignal<String>) -> impl IntoView {
                 tables.with_value(|tables| {
                     tables.iter()
                         .filter(|t| matches(t, &q))
-                        .map(|t| view! { <SchemaTableItem table=t.clone() open_initially=!q.is_empty() approximate/> })
+                        .map(|t| view! { <SchemaTableItem table=t.clone() open_initially=!q.is_empty() approximate pinned/> })
                         .collect_view()
                 })
             }}
@@ -60,7 +61,7 @@ fn SchemaTree(info: SchemaInfo, filter: RwSignal<String>) -> impl IntoView {
 }
 
 #[component]
-fn SchemaTableItem(table: SchemaTable, open_initially: bool, approximate: bool) -> impl IntoView {
+fn SchemaTableItem(table: SchemaTable, open_initially: bool, approximate: bool, pinned: RwSignal<Vec<String>>) -> impl IntoView {
     let open = RwSignal::new(open_initially);
     let copied = RwSignal::new(false);
     let name = table.qualified_name();
@@ -76,6 +77,23 @@ fn SchemaTableItem(table: SchemaTable, open_initially: bool, approximate: bool) 
         .map(|n| format!("{}{n} row{}", if approximate { "~" } else { "" }, if n == 1 { "" } else { "s" }))
         .unwrap_or_default();
     let columns = table.columns.clone();
+    let pin_name = name.clone();
+    let is_pinned = {
+        let name = name.clone();
+        move || pinned.with(|p| p.contains(&name))
+    };
+    let (pinned_class, pinned_aria) = (is_pinned.clone(), {
+        let is_pinned = is_pinned.clone();
+        move || is_pinned().to_string()
+    });
+    let toggle_pin = move |_| {
+        pinned.update(|p| match p.iter().position(|n| n == &pin_name) {
+            Some(i) => {
+                p.remove(i);
+            }
+            None => p.push(pin_name.clone()),
+        })
+    };
     view! {
         <li class="schema-table" data-table=name.clone()>
             <div class="schema-row">
@@ -85,6 +103,10 @@ fn SchemaTableItem(table: SchemaTable, open_initially: bool, approximate: bool) 
                 </button>
                 {(table.kind != "table").then(|| view! { <span class="badge">{table.kind.clone()}</span> })}
                 <span class="muted small">{rows}</span>
+                <button class="pin small" class:active=pinned_class aria-pressed=pinned_aria
+                    title="Always show this table to the model" on:click=toggle_pin>
+                    {move || if is_pinned() { "Pinned" } else { "Pin" }}
+                </button>
                 <button class="copy small" title="Copy name" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
             </div>
             {table.comment.clone().map(|c| view! { <p class="comment">{c}</p> })}

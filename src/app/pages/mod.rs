@@ -1,2 +1,3 @@
 pub mod datasources;
+pub mod settings;
 pub mod workbench;

@@ -21,16 +21,17 @@ pub fn WorkbenchPage() -> impl IntoView {
     let params = use_params_map();
     let id = Signal::derive(move || params.read().get("id").unwrap_or_default());
     let datasource = Resource::new(move || id.get(), |id| async move { outcome(get_datasource(id).await) });
+    let pinned = RwSignal::new(Vec::<String>::new());
     view! {
         <div class="workbench">
-            <SchemaSidebar id/>
+            <SchemaSidebar id pinned/>
             <section class="editor-pane">
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match datasource.await {
                             Ok(ds) => view! {
                                 <h1>{ds.name.clone()} " " <span class="badge">{ds.engine.label()}</span></h1>
-                                <Workspace id initial=starter_sql(ds.engine).to_string()/>
+                                <Workspace id pinned initial=starter_sql(ds.engine).to_string()/>
                             }.into_any(),
                             Err(e) => view! {
                                 <h1>"Datasource unavailable"</h1>
@@ -47,10 +48,10 @@ pub fn WorkbenchPage() -> impl IntoView {
 
 /// The ask panel and the SQL editor share the SQL text, so an answer can be edited and re-run.
 #[component]
-fn Workspace(id: Signal<String>, initial: String) -> impl IntoView {
+fn Workspace(id: Signal<String>, pinned: RwSignal<Vec<String>>, initial: String) -> impl IntoView {
     let sql = RwSignal::new(initial);
     view! {
-        <AskPanel id sql/>
+        <AskPanel id sql pinned/>
         <SqlEditor id sql/>
     }
 }

@@ -66,7 +66,7 @@ mod tests {
             row_estimate: None,
             columns: ["id", "total", "status"]
                 .iter()
-                .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None })
+                .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None, sample_values: vec![] })
                 .collect(),
         };
         let hint = closest_names("no such column: o.totl", &[&t]).unwrap();

@@ -1,43 +1,145 @@
 //! The ask pipeline: question → relevant tables → prompt → model → guard → limited run,
 //! feeding errors (with concrete hints) back to the model for a bounded number of attempts.
 //! Every turn is stored, failed ones too, so the conversation can go on.
-use std::{sync::Arc, time::Instant};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+use tokio::sync::{mpsc, Notify};
 
 use crate::{
-    app::model::{AskAttempt, AskRequest, AskResponse, QueryResult, SqlRequest},
+    app::model::{AskAttempt, AskEvent, AskRequest, AskResponse, ConversationSummary, ConversationTurn, QueryResult, SqlRequest},
     server::{
         datasources::DatasourceService,
         error::{AppError, AppResult},
-        llm::{answer_schema, parse_answer, ChatMessage, LlmClient},
+        llm::{answer_schema, parse_answer, provider::LlmProviders, ChatMessage, LlmClient},
         store::{Store, TurnRecord},
     },
 };
 
+pub mod events;
 pub mod hints;
 pub mod prompt;
 pub mod tables;
 
 /// Longest question accepted, in characters.
 pub const MAX_QUESTION_CHARS: usize = 2_000;
-/// Prompt budget for schema text, in characters (about a quarter of a 8k-token context).
-const SCHEMA_BUDGET_CHARS: usize = 8_000;
+/// Prompt budget for schema text, in characters (about 3.5k tokens, under half of an 8k-token
+/// context, leaving room for corrections).
+const SCHEMA_BUDGET_CHARS: usize = 12_000;
 /// Earlier turns shown to the model for follow-ups.
 const HISTORY_TURNS: i64 = 3;
+
+/// How asks are run (from the typed config).
+#[derive(Clone, Copy, Debug)]
+pub struct AskSettings {
+    /// Model attempts per question (errors are fed back between them).
+    pub max_attempts: u32,
+    /// Show the model frequent values of categorical columns.
+    pub sample_values: bool,
+    pub answer_format: prompt::AnswerFormat,
+}
 
 pub struct AskService {
     datasources: Arc<DatasourceService>,
     store: Store,
-    llm: Option<LlmClient>,
-    max_attempts: u32,
+    llm: Arc<LlmProviders>,
+    settings: AskSettings,
+    /// Running asks by client-chosen id, for cancel requests.
+    running: Mutex<HashMap<String, Arc<Notify>>>,
+}
+
+/// Progress reports from a running ask.
+pub type Progress<'a> = &'a (dyn Fn(AskEvent) + Send + Sync);
+
+/// Removes a running ask's cancel handle when the ask ends, however it ends.
+struct Running<'a> {
+    service: &'a AskService,
+    id: Option<String>,
+    cancelled: Arc<Notify>,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = &self.id {
+            self.service.running.lock().expect("ask registry lock").remove(id);
+        }
+    }
 }
 
 impl AskService {
-    pub fn new(datasources: Arc<DatasourceService>, store: Store, llm: Option<LlmClient>, max_attempts: u32) -> Self {
-        AskService { datasources, store, llm, max_attempts: max_attempts.max(1) }
+    pub fn new(datasources: Arc<DatasourceService>, store: Store, llm: Arc<LlmProviders>, settings: AskSettings) -> Self {
+        let settings = AskSettings { max_attempts: settings.max_attempts.max(1), ..settings };
+        AskService { datasources, store, llm, settings, running: Mutex::default() }
     }
 
     pub async fn ask(&self, datasource_id: &str, request: &AskRequest) -> AppResult<AskResponse> {
+        self.ask_with_progress(datasource_id, request, &|_| {}).await
+    }
+
+    /// A datasource's conversations, most recent first.
+    pub async fn conversations(&self, datasource_id: &str) -> AppResult<Vec<ConversationSummary>> {
+        self.datasources.get(datasource_id).await?;
+        Ok(self.store.list_conversations(datasource_id, 100).await?)
+    }
+
+    /// One conversation's turns, oldest first.
+    pub async fn conversation(&self, conversation_id: &str) -> AppResult<Vec<ConversationTurn>> {
+        if self.store.conversation_datasource(conversation_id).await?.is_none() {
+            return Err(AppError::NotFound("conversation"));
+        }
+        Ok(self.store.conversation_turns(conversation_id).await?)
+    }
+
+    /// Stops the ask with this id (its model call and its query). False when none is running.
+    pub async fn cancel(&self, ask_id: &str) -> bool {
+        let handle = self.running.lock().expect("ask registry lock").get(ask_id).cloned();
+        let Some(handle) = handle else { return false };
+        handle.notify_one();
+        self.datasources.cancel(ask_id).await;
+        true
+    }
+
+    /// Runs an ask in its own task and streams its events; the last is `Done` or `Failed`.
+    /// Dropping the receiver (the browser went away) drops the work, which closes the model
+    /// connection so the model server stops generating.
+    pub fn ask_events(self: &Arc<Self>, datasource_id: String, request: AskRequest) -> mpsc::UnboundedReceiver<AskEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let service = self.clone();
+        tokio::spawn(async move {
+            let report = {
+                let tx = tx.clone();
+                move |event: AskEvent| {
+                    let _ = tx.send(event);
+                }
+            };
+            tokio::select! {
+                outcome = service.ask_with_progress(&datasource_id, &request, &report) => {
+                    let _ = tx.send(match outcome {
+                        Ok(answer) => AskEvent::Done { answer },
+                        Err(e) => AskEvent::Failed { message: e.public_message() },
+                    });
+                }
+                _ = tx.closed() => tracing::info!("ask abandoned by the client"),
+            }
+        });
+        rx
+    }
+
+    fn register(&self, ask_id: Option<&str>) -> Running<'_> {
+        let cancelled = Arc::new(Notify::new());
+        let id = ask_id.filter(|id| !id.is_empty() && id.len() <= 100).map(str::to_string);
+        if let Some(id) = &id {
+            self.running.lock().expect("ask registry lock").insert(id.clone(), cancelled.clone());
+        }
+        Running { service: self, id, cancelled }
+    }
+
+    pub async fn ask_with_progress(&self, datasource_id: &str, request: &AskRequest, progress: Progress<'_>) -> AppResult<AskResponse> {
         let started = Instant::now();
+        let running = self.register(request.ask_id.as_deref());
         let question = request.question.trim();
         if question.is_empty() {
             return Err(AppError::InvalidInput("the question is empty".into()));
@@ -45,8 +147,8 @@ impl AskService {
         if question.chars().count() > MAX_QUESTION_CHARS {
             return Err(AppError::InvalidInput(format!("the question is longer than {MAX_QUESTION_CHARS} characters")));
         }
-        let llm = self.llm.as_ref().ok_or_else(|| {
-            AppError::Llm("no language model is configured: set DATABASEAI_LLM_BASE_URL, or run scripts/local-llm".into())
+        let llm = self.llm.client().ok_or_else(|| {
+            AppError::Llm("no language model is configured: set one on the Settings page or with DATABASEAI_LLM_BASE_URL".into())
         })?;
         let datasource = self.datasources.get(datasource_id).await?;
         let (conversation_id, history) = match &request.conversation_id {
@@ -63,16 +165,28 @@ impl AskService {
                 (id, Vec::new())
             }
         };
+        progress(AskEvent::Started { conversation_id: conversation_id.clone() });
         let schema = self.datasources.schema(datasource_id, false).await?;
         let chosen = tables::select_tables(&schema, question, &request.pinned_tables, SCHEMA_BUDGET_CHARS);
         let shown: Vec<_> = chosen.iter().map(|&i| &schema.tables[i]).collect();
+        progress(AskEvent::TablesChosen { tables: shown.iter().map(|t| t.qualified_name()).collect() });
         let past: Vec<prompt::PastTurn> = history
             .iter()
             .map(|t| prompt::PastTurn { question: t.question.clone(), sql: t.sql.clone() })
             .collect();
-        let mut messages = prompt::build_messages(datasource.engine, &shown, &past, question);
+        let input = prompt::PromptInput {
+            engine: datasource.engine,
+            tables: &shown,
+            with_values: self.settings.sample_values,
+            format: self.settings.answer_format,
+            history: &past,
+        };
+        let mut messages = prompt::build_messages(&input, question);
 
-        let outcome = self.attempt(llm, datasource_id, &mut messages, &shown).await;
+        let outcome = tokio::select! {
+            outcome = self.attempt(&llm, datasource_id, request.ask_id.as_deref(), &mut messages, &shown, progress) => outcome,
+            _ = running.cancelled.notified() => Err(AppError::AskCancelled),
+        };
         let turn = match &outcome {
             Ok((sql, explanation, result, _)) => TurnRecord {
                 question: question.to_string(),
@@ -94,29 +208,39 @@ impl AskService {
         &self,
         llm: &LlmClient,
         datasource_id: &str,
+        query_id: Option<&str>,
         messages: &mut Vec<ChatMessage>,
         shown: &[&crate::app::model::SchemaTable],
+        progress: Progress<'_>,
     ) -> AppResult<(String, String, QueryResult, Vec<AskAttempt>)> {
-        let schema = answer_schema();
+        let format = self.settings.answer_format;
+        let structured = answer_schema();
+        let schema = (format == prompt::AnswerFormat::Json).then_some(&structured);
         let mut attempts: Vec<AskAttempt> = Vec::new();
         let mut empty_answer: Option<(String, String, QueryResult)> = None;
-        for n in 0..self.max_attempts {
-            let reply = llm.chat(messages, Some(&schema), &mut |_| {}).await.map_err(|e| AppError::Llm(e.to_string()))?;
+        let max_attempts = self.settings.max_attempts;
+        for n in 0..max_attempts {
+            progress(AskEvent::Writing { attempt: n + 1 });
+            let mut on_token = |text: &str| progress(AskEvent::Token { text: text.to_string() });
+            let reply = llm.chat(messages, schema, &mut on_token).await.map_err(|e| AppError::Llm(e.to_string()))?;
             messages.push(ChatMessage::assistant(reply.clone()));
             let answer = match parse_answer(&reply) {
                 Ok(a) => a,
                 Err(e) => {
-                    attempts.push(AskAttempt { sql: None, error: e.clone() });
-                    messages.push(ChatMessage::user(format!(
-                        "{e}. Reply with JSON only: {{\"sql\": \"<one SELECT query>\", \"explanation\": \"<one sentence>\"}}"
-                    )));
+                    let failed = AskAttempt { sql: None, error: e.clone() };
+                    progress(AskEvent::AttemptFailed { attempt: failed.clone() });
+                    attempts.push(failed);
+                    messages.push(ChatMessage::user(format!("{e}. {}", format.instruction())));
                     continue;
                 }
             };
-            let request = SqlRequest { sql: answer.sql.clone(), max_rows: None, query_id: None };
+            progress(AskEvent::Running { sql: answer.sql.clone() });
+            let request = SqlRequest { sql: answer.sql.clone(), max_rows: None, query_id: query_id.map(str::to_string) };
             match self.datasources.run_sql(datasource_id, &request).await {
-                Ok(result) if result.row_count == 0 && n + 1 < self.max_attempts && empty_answer.is_none() => {
-                    attempts.push(AskAttempt { sql: Some(answer.sql.clone()), error: "the query returned no rows".into() });
+                Ok(result) if result.row_count == 0 && n + 1 < max_attempts && empty_answer.is_none() => {
+                    let failed = AskAttempt { sql: Some(answer.sql.clone()), error: "the query returned no rows".into() };
+                    progress(AskEvent::AttemptFailed { attempt: failed.clone() });
+                    attempts.push(failed);
                     messages.push(ChatMessage::user(
                         "That query returned no rows. Check the filter values (spelling, case, date formats) and the joins. \
                          If no rows is the right answer, reply with the same query.",
@@ -127,9 +251,12 @@ impl AskService {
                 Err(e @ (AppError::SqlRejected(_) | AppError::Query(_) | AppError::QueryTimeout(_))) => {
                     let msg = e.public_message();
                     let hint = hints::closest_names(&msg, shown).map(|h| format!(" Hint: {h}.")).unwrap_or_default();
-                    attempts.push(AskAttempt { sql: Some(answer.sql), error: msg.clone() });
-                    messages.push(ChatMessage::user(format!("That query failed: {msg}.{hint} Fix it and reply with JSON only.")));
+                    let failed = AskAttempt { sql: Some(answer.sql), error: msg.clone() };
+                    progress(AskEvent::AttemptFailed { attempt: failed.clone() });
+                    attempts.push(failed);
+                    messages.push(ChatMessage::user(format!("That query failed: {msg}.{hint} Fix it. {}", format.instruction())));
                 }
+                Err(AppError::QueryCancelled) => return Err(AppError::AskCancelled),
                 Err(other) => return Err(other),
             }
         }
@@ -137,6 +264,6 @@ impl AskService {
             return Ok((sql, explanation, result, attempts));
         }
         let last = attempts.last().map(|a| a.error.clone()).unwrap_or_default();
-        Err(AppError::Llm(format!("no working query after {} attempts; the last error was: {last}", self.max_attempts)))
+        Err(AppError::Llm(format!("no working query after {max_attempts} attempts; the last error was: {last}")))
     }
 }

@@ -41,9 +41,20 @@ fn score(table: &SchemaTable, question: &HashSet<String>) -> u32 {
     s
 }
 
-/// Indexes of the tables to show the model, most relevant first. `pinned` names (plain or
-/// schema-qualified) are always included.
+/// Indexes of the tables to show the model, in catalog order. A schema that fits the budget is
+/// shown whole (the model sees every join path, and the unchanged prompt prefix lets the LLM
+/// server reuse its cache across questions); a larger one is cut down to the best matches and
+/// their foreign-key neighbours. `pinned` names (plain or schema-qualified) are always included.
 pub fn select_tables(schema: &SchemaInfo, question: &str, pinned: &[String], budget_chars: usize) -> Vec<usize> {
+    if schema.tables.iter().map(table_cost).sum::<usize>() <= budget_chars {
+        return (0..schema.tables.len()).collect();
+    }
+    let mut chosen = select_by_relevance(schema, question, pinned, budget_chars);
+    chosen.sort_unstable();
+    chosen
+}
+
+fn select_by_relevance(schema: &SchemaInfo, question: &str, pinned: &[String], budget_chars: usize) -> Vec<usize> {
     let q: HashSet<String> = words(question).into_iter().collect();
     let mut ranked: Vec<(u32, usize)> = schema.tables.iter().enumerate().map(|(i, t)| (score(t, &q), i)).collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -87,9 +98,15 @@ fn neighbours_of(schema: &SchemaInfo, index: usize) -> Vec<usize> {
     out
 }
 
-/// Rough size of a table in the prompt.
+/// Rough size of a table in the prompt, in characters.
 pub fn table_cost(t: &SchemaTable) -> usize {
-    40 + t.name.len() + t.columns.iter().map(|c| 12 + c.name.len() + c.data_type.len()).sum::<usize>()
+    let column = |c: &crate::app::model::SchemaColumn| {
+        12 + c.name.len()
+            + c.data_type.len()
+            + c.comment.as_ref().map_or(0, |s| s.len() + 4)
+            + c.sample_values.iter().map(|v| v.len() + 4).sum::<usize>()
+    };
+    40 + t.name.len() + t.comment.as_ref().map_or(0, String::len) + t.columns.iter().map(column).sum::<usize>()
 }
 
 #[cfg(test)]
@@ -106,6 +123,7 @@ mod tests {
             primary_key: name == "id",
             references: refs.map(|t| ForeignKeyRef { schema: None, table: t.into(), column: "id".into() }),
             comment: None,
+            sample_values: vec![],
         }
     }
 
@@ -133,11 +151,18 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_that_fits_is_shown_whole_in_catalog_order() {
+        let s = shop();
+        assert_eq!(select_tables(&s, "total of orders per city", &[], 10_000), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
     fn picks_matching_tables_and_their_neighbours() {
         let s = shop();
-        let chosen = select_tables(&s, "total of orders per city", &[], 10_000);
+        let budget = table_cost(&s.tables[2]) + table_cost(&s.tables[1]) + 10;
+        let chosen = select_tables(&s, "total of orders per city", &[], budget);
         let names: Vec<&str> = chosen.iter().map(|&i| s.tables[i].name.as_str()).collect();
-        assert_eq!(names[0], "orders");
+        assert_eq!(names, vec!["customers", "orders"], "catalog order");
         assert!(names.contains(&"customers"), "{names:?}");
         assert!(!names.contains(&"employees"));
         assert!(!names.contains(&"reviews"));
@@ -146,11 +171,12 @@ mod tests {
     #[test]
     fn pins_and_budget() {
         let s = shop();
-        let chosen = select_tables(&s, "average rating", &["employees".into()], 10_000);
-        assert!(chosen.contains(&3) && chosen.contains(&4));
+        let budget = table_cost(&s.tables[3]) + table_cost(&s.tables[4]) + 10;
+        let chosen = select_tables(&s, "average rating", &["employees".into()], budget);
+        assert_eq!(chosen, vec![3, 4]);
         let tiny = select_tables(&s, "orders", &[], 1);
         assert_eq!(tiny, vec![2], "the best table always fits, nothing else does");
-        let none = select_tables(&s, "zzz", &[], 10_000);
-        assert_eq!(none.len(), 5, "no match shows every table that fits");
+        let none = select_tables(&s, "zzz", &[], budget);
+        assert_eq!(none, vec![0, 1], "no match shows the first tables that fit");
     }
 }

@@ -4,16 +4,21 @@ use std::sync::Arc;
 use axum::{
     extract::{DefaultBodyLimit, Path, Query, State},
     http::StatusCode,
-    response::IntoResponse,
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        IntoResponse,
+    },
     routing::{get, post},
     Json, Router,
 };
+use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use utoipa::OpenApi;
 
 use crate::{
     app::model::{
-        AskAttempt, AskRequest, AskResponse, ConnectionTest, DatasourceInput, DatasourceSummary, QueryResult, SchemaInfo, SqlRequest,
+        AskAttempt, AskRequest, AskResponse, ConnectionTest, ConversationSummary, ConversationTurn, DatasourceInput,
+        DatasourceSummary, LlmProviderInput, LlmProviderView, LlmTestResult, QueryResult, SchemaInfo, SqlRequest,
     },
     server::{datasources::DatasourceService, state::AppState},
 };
@@ -36,7 +41,12 @@ pub fn router() -> Router<AppState> {
         .route("/datasources/{id}/schema", get(get_schema))
         .route("/datasources/{id}/sql", post(run_sql))
         .route("/datasources/{id}/ask", post(ask))
+        .route("/datasources/{id}/ask/stream", post(ask_stream))
+        .route("/datasources/{id}/conversations", get(list_conversations))
+        .route("/conversations/{id}", get(get_conversation))
         .route("/queries/{query_id}/cancel", post(cancel_query))
+        .route("/settings/llm", get(get_llm_settings).put(save_llm_settings).delete(reset_llm_settings))
+        .route("/settings/llm/test", post(test_llm_settings))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
@@ -44,8 +54,10 @@ pub fn router() -> Router<AppState> {
 #[openapi(
     info(title = "DatabaseAI API", description = "Ask questions of your SQL databases; run read-only SQL with hard limits."),
     paths(health, list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource,
-          test_datasource, get_schema, run_sql, ask, cancel_query),
-    components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, AskRequest, AskResponse, AskAttempt, ErrorBody, ErrorDetail, Health, Cancelled))
+          test_datasource, get_schema, run_sql, ask, ask_stream, list_conversations, get_conversation, cancel_query,
+          get_llm_settings, save_llm_settings, reset_llm_settings, test_llm_settings),
+    components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, AskRequest, AskResponse,
+                       AskAttempt, ConversationSummary, ConversationTurn, LlmProviderView, LlmProviderInput, LlmTestResult, ErrorBody, ErrorDetail, Health, Cancelled))
 )]
 pub struct ApiDoc;
 
@@ -193,8 +205,64 @@ async fn ask(
     Ok(Json(state.ask.ask(&id, &request).await?))
 }
 
-/// Cancels a running query by the `query_id` its client sent with it.
+/// The same ask as Server-Sent Events while it works: one `data:` JSON object per event, with
+/// `event` one of started, tables_chosen, writing, token, running, attempt_failed, and last
+/// `done` (carrying the full answer) or `failed`. Closing the connection stops the ask.
+#[utoipa::path(post, path = "/api/v1/datasources/{id}/ask/stream", request_body = AskRequest,
+    responses((status = 200, content_type = "text/event-stream", description = "ask events, one JSON object per SSE event")))]
+async fn ask_stream(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<AskRequest>,
+) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>> {
+    let events = crate::server::ask::events::json_lines::<std::convert::Infallible>(state.ask.ask_events(id, request));
+    Sse::new(events.map(|line| line.map(|l| Event::default().data(l.trim_end())))).keep_alive(KeepAlive::default())
+}
+
+/// A datasource's conversations, most recently active first.
+#[utoipa::path(get, path = "/api/v1/datasources/{id}/conversations",
+    responses((status = 200, body = Vec<ConversationSummary>), (status = 404, body = ErrorBody)))]
+async fn list_conversations(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Vec<ConversationSummary>>> {
+    Ok(Json(state.ask.conversations(&id).await?))
+}
+
+/// One conversation's turns, oldest first (rows are not stored; re-run the SQL to see them).
+#[utoipa::path(get, path = "/api/v1/conversations/{id}",
+    responses((status = 200, body = Vec<ConversationTurn>), (status = 404, body = ErrorBody)))]
+async fn get_conversation(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Vec<ConversationTurn>>> {
+    Ok(Json(state.ask.conversation(&id).await?))
+}
+
+/// Cancels a running query or ask by the id (`query_id` / `ask_id`) its client sent with it.
 #[utoipa::path(post, path = "/api/v1/queries/{query_id}/cancel", responses((status = 200, body = Cancelled)))]
 async fn cancel_query(State(state): State<AppState>, Path(query_id): Path<String>) -> Json<Cancelled> {
-    Json(Cancelled { cancelled: service(&state).cancel(&query_id).await })
+    let cancelled = state.ask.cancel(&query_id).await || service(&state).cancel(&query_id).await;
+    Json(Cancelled { cancelled })
+}
+
+/// The language model in use; the API key is never returned (`has_api_key` says whether one is set).
+#[utoipa::path(get, path = "/api/v1/settings/llm", responses((status = 200, body = LlmProviderView)))]
+async fn get_llm_settings(State(state): State<AppState>) -> Json<LlmProviderView> {
+    Json(state.llm.view())
+}
+
+/// Saves the language model settings (checked against the network policy); they apply to the
+/// next question. An empty `api_key` keeps the saved one unless `clear_api_key` is true.
+#[utoipa::path(put, path = "/api/v1/settings/llm", request_body = LlmProviderInput,
+    responses((status = 200, body = LlmProviderView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn save_llm_settings(State(state): State<AppState>, ApiJson(input): ApiJson<LlmProviderInput>) -> ApiResult<Json<LlmProviderView>> {
+    Ok(Json(state.llm.save(&input).await?))
+}
+
+/// Forgets the saved settings; the flags / environment apply again.
+#[utoipa::path(delete, path = "/api/v1/settings/llm", responses((status = 200, body = LlmProviderView)))]
+async fn reset_llm_settings(State(state): State<AppState>) -> ApiResult<Json<LlmProviderView>> {
+    Ok(Json(state.llm.reset().await?))
+}
+
+/// Sends one short request with these settings (saved or not) and reports what happened.
+#[utoipa::path(post, path = "/api/v1/settings/llm/test", request_body = LlmProviderInput,
+    responses((status = 200, body = LlmTestResult), (status = 400, body = ErrorBody)))]
+async fn test_llm_settings(State(state): State<AppState>, ApiJson(input): ApiJson<LlmProviderInput>) -> ApiResult<Json<LlmTestResult>> {
+    Ok(Json(state.llm.test(&input).await?))
 }

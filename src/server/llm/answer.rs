@@ -51,7 +51,11 @@ pub fn parse_answer(reply: &str) -> Result<ModelAnswer, String> {
         }
     }
     if let Some(sql) = strip_fence(text, "sql") {
-        let explanation = text[..text.find("```").unwrap_or(0)].trim().to_string();
+        // The sentence may come before the block or after it.
+        let open = text.find("```").unwrap_or(0);
+        let after_open = &text[open + 3..];
+        let close = after_open.find("```").map_or(text.len(), |i| open + 3 + i + 3);
+        let explanation = format!("{} {}", text[..open].trim(), text[close.min(text.len())..].trim()).trim().to_string();
         return Ok(ModelAnswer { sql: sql.to_string(), explanation });
     }
     let upper = text.to_ascii_uppercase();
@@ -76,6 +80,8 @@ mod tests {
         let a = parse_answer("This counts rows.\n```sql\nSELECT count(*) FROM t;\n```").unwrap();
         assert_eq!(a.sql, "SELECT count(*) FROM t;");
         assert_eq!(a.explanation, "This counts rows.");
+        let a = parse_answer("```sql\nSELECT 4\n```\nThe number four.").unwrap();
+        assert_eq!((a.sql.as_str(), a.explanation.as_str()), ("SELECT 4", "The number four."));
         assert_eq!(parse_answer("select * from t").unwrap().sql, "select * from t");
     }
 

@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 mod answer;
+pub mod provider;
 pub use answer::{answer_schema, parse_answer, ModelAnswer};
 
 /// Longest reply accepted, in bytes; a model that rambles past this is cut off with an error.
@@ -83,6 +84,10 @@ impl LlmClient {
             .build()
             .expect("a TLS backend is compiled in");
         LlmClient { http, settings }
+    }
+
+    pub fn settings(&self) -> &LlmSettings {
+        &self.settings
     }
 
     /// Sends the conversation and returns the reply text, calling `on_token` for each streamed

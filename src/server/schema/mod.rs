@@ -14,3 +14,9 @@ pub async fn introspect(pool: &DatasourcePool) -> AppResult<SchemaInfo> {
     };
     Ok(SchemaInfo { engine, tables, introspected_at_ms: now_ms() })
 }
+
+/// Columns whose values are worth showing the model: text-like, where spelling matters.
+pub(crate) fn is_text_type(data_type: &str) -> bool {
+    let t = data_type.to_ascii_lowercase();
+    t.contains("char") || t.contains("text") || t == "citext" || t.is_empty()
+}

@@ -1,5 +1,6 @@
-//! PostgreSQL catalogs: relations, columns and key constraints, three queries in all.
-//! Only relations the role may SELECT from are listed.
+//! PostgreSQL catalogs: relations, columns, key constraints and the planner's most common
+//! values, four queries in all. Only relations the role may SELECT from are listed, and
+//! pg_stats itself shows only columns the role may read.
 use std::collections::HashMap;
 
 use sqlx::{PgPool, Row};
@@ -35,6 +36,15 @@ SELECT con.conrelid::int8 AS oid, con.contype::text AS kind, con.conkey::int4[] 
        con.confrelid::int8 AS ref_oid, con.confkey::int4[] AS ref_cols
 FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace
 WHERE con.contype IN ('p', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+"#;
+
+/// Frequent values of low-cardinality columns, from ANALYZE statistics (free to read).
+const COMMON_VALUES_SQL: &str = r#"
+SELECT schemaname::text AS schema_name, tablename::text AS table_name, attname::text AS column_name,
+       (most_common_vals::text::text[])[1:8] AS vals
+FROM pg_stats
+WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND most_common_vals IS NOT NULL
+  AND n_distinct BETWEEN 1 AND 20
 "#;
 
 fn kind_label(relkind: &str) -> &'static str {
@@ -84,6 +94,7 @@ pub(super) async fn tables(pool: &PgPool) -> Result<Vec<SchemaTable>, sqlx::Erro
             primary_key: false,
             references: None,
             comment: c.try_get("comment")?,
+            sample_values: Vec::new(),
         });
     }
     for k in &keys {
@@ -115,5 +126,19 @@ pub(super) async fn tables(pool: &PgPool) -> Result<Vec<SchemaTable>, sqlx::Erro
             tables[ti].1.columns[ci].references = Some(reference);
         }
     }
-    Ok(tables.into_iter().map(|(_, t)| t).collect())
+    let mut tables: Vec<SchemaTable> = tables.into_iter().map(|(_, t)| t).collect();
+    let common = sqlx::query(COMMON_VALUES_SQL).fetch_all(pool).await?;
+    let mut by_name: HashMap<(String, String), usize> = HashMap::new();
+    for (i, t) in tables.iter().enumerate() {
+        by_name.insert((t.schema.clone().unwrap_or_default(), t.name.clone()), i);
+    }
+    for r in &common {
+        let key = (r.try_get::<String, _>("schema_name")?, r.try_get::<String, _>("table_name")?);
+        let Some(&ti) = by_name.get(&key) else { continue };
+        let column: String = r.try_get("column_name")?;
+        if let Some(col) = tables[ti].columns.iter_mut().find(|c| c.name == column && super::is_text_type(&c.data_type)) {
+            col.sample_values = r.try_get("vals")?;
+        }
+    }
+    Ok(tables)
 }

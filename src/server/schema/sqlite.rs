@@ -56,6 +56,7 @@ pub(super) async fn tables(pool: &SqlitePool) -> Result<Vec<SchemaTable>, sqlx::
             primary_key: r.try_get::<i64, _>("pk")? > 0,
             references: None,
             comment: None,
+            sample_values: Vec::new(),
         });
     }
     for fk in sqlx::query(FOREIGN_KEYS_SQL).fetch_all(pool).await? {
@@ -87,5 +88,53 @@ pub(super) async fn tables(pool: &SqlitePool) -> Result<Vec<SchemaTable>, sqlx::
             }
         }
     }
+    sample_values(pool, &mut tables).await?;
     Ok(tables)
+}
+
+/// Columns with at most this many distinct values (in a bounded sample) are shown with them.
+const MAX_SAMPLE_VALUES: usize = 8;
+/// Rows looked at per column, so a large table costs a bounded scan.
+const SAMPLE_ROWS: usize = 10_000;
+
+/// Value counts of every text column in one UNION ALL query over bounded samples; a column
+/// keeps its values only when it is categorical (few distinct values that repeat, like a status).
+async fn sample_values(pool: &SqlitePool, tables: &mut [SchemaTable]) -> Result<(), sqlx::Error> {
+    let parts: Vec<String> = tables
+        .iter()
+        .filter(|t| t.kind == "table")
+        .flat_map(|t| t.columns.iter().filter(|c| super::is_text_type(&c.data_type)).map(move |c| (t, c)))
+        .map(|(t, c)| {
+            format!(
+                "SELECT * FROM (SELECT {tl} AS t, {cl} AS c, v, count(*) AS n FROM (SELECT {ci} AS v FROM {ti} LIMIT {SAMPLE_ROWS}) \
+                 WHERE typeof(v) = 'text' AND length(v) <= 60 GROUP BY v ORDER BY n DESC LIMIT {})",
+                MAX_SAMPLE_VALUES + 1,
+                tl = quote_literal(&t.name),
+                cl = quote_literal(&c.name),
+                ci = quote_ident(&c.name),
+                ti = quote_ident(&t.name),
+            )
+        })
+        .take(MAX_TABLES_TO_COUNT)
+        .collect();
+    if parts.is_empty() {
+        return Ok(());
+    }
+    let mut found: HashMap<(String, String), Vec<(String, i64)>> = HashMap::new();
+    for r in sqlx::query(&parts.join(" UNION ALL ")).fetch_all(pool).await? {
+        found.entry((r.try_get("t")?, r.try_get("c")?)).or_default().push((r.try_get("v")?, r.try_get("n")?));
+    }
+    for t in tables.iter_mut() {
+        for c in t.columns.iter_mut() {
+            let Some(counts) = found.remove(&(t.name.clone(), c.name.clone())) else { continue };
+            let rows: i64 = counts.iter().map(|(_, n)| n).sum();
+            // Values that mostly occur once are names or ids, not categories.
+            if counts.len() <= MAX_SAMPLE_VALUES && rows >= 2 * counts.len() as i64 {
+                let mut values: Vec<String> = counts.into_iter().map(|(v, _)| v).collect();
+                values.sort();
+                c.sample_values = values;
+            }
+        }
+    }
+    Ok(())
 }

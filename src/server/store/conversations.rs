@@ -3,6 +3,7 @@
 use sqlx::Row;
 
 use super::{now_ms, Store};
+use crate::app::model::{ConversationSummary, ConversationTurn};
 
 /// One stored turn.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,5 +77,50 @@ impl Store {
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         turns.reverse();
         Ok(turns)
+    }
+
+    /// A datasource's conversations, most recently active first.
+    pub async fn list_conversations(&self, datasource_id: &str, limit: i64) -> Result<Vec<ConversationSummary>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.title, c.updated_at_ms, (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns \
+             FROM conversations c WHERE c.datasource_id = $1 ORDER BY c.updated_at_ms DESC, c.id LIMIT $2",
+        )
+        .bind(datasource_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ConversationSummary {
+                    id: r.try_get("id")?,
+                    title: r.try_get("title")?,
+                    turns: r.try_get("turns")?,
+                    updated_at_ms: r.try_get("updated_at_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every turn of a conversation, oldest first.
+    pub async fn conversation_turns(&self, conversation_id: &str) -> Result<Vec<ConversationTurn>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT question, sql_text, explanation, error, row_count, created_at_ms FROM turns \
+             WHERE conversation_id = $1 ORDER BY created_at_ms, id",
+        )
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ConversationTurn {
+                    question: r.try_get("question")?,
+                    sql: r.try_get("sql_text")?,
+                    explanation: r.try_get("explanation")?,
+                    error: r.try_get("error")?,
+                    row_count: r.try_get("row_count")?,
+                    created_at_ms: r.try_get("created_at_ms")?,
+                })
+            })
+            .collect()
     }
 }
