@@ -112,7 +112,7 @@ pub async fn get_conversation(id: String) -> Result<Outcome<Vec<ConversationTurn
 
 #[server(input = Json, endpoint = "settings/llm/get")]
 pub async fn get_llm_settings() -> Result<Outcome<LlmProviderView>, ServerFnError> {
-    Ok(Ok(app_state()?.llm.view()))
+    Ok(Ok(app_state()?.llm.view().await))
 }
 
 #[server(input = Json, endpoint = "settings/llm/save")]

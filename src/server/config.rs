@@ -56,6 +56,11 @@ pub struct Settings {
     #[arg(long, env = "DATABASEAI_LLM_BASE_URL")]
     pub llm_base_url: Option<String>,
 
+    /// Hosts the LLM base URL may reach over plain http besides this machine (comma-separated),
+    /// e.g. `llm` for a model container on the compose network. Others need https.
+    #[arg(long, env = "DATABASEAI_LLM_HTTP_HOSTS", value_delimiter = ',')]
+    pub llm_http_hosts: Vec<String>,
+
     /// Model name sent to the LLM server.
     #[arg(long, env = "DATABASEAI_LLM_MODEL", default_value = "qwen2.5-coder-1.5b-instruct")]
     pub llm_model: String,

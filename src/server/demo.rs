@@ -66,19 +66,25 @@ fn money(cents: i64) -> f64 {
 }
 
 /// Creates and registers the demo datasource once; a user who deletes it is not overruled.
+/// Builds the demo file when this replica's data directory lacks it (it is the same on every
+/// replica: a fixed seed), and registers the datasource once per app store, even when several
+/// replicas start together against a shared store.
 pub async fn ensure_demo(store: &Store, service: &DatasourceService) -> anyhow_like::Result<()> {
-    if store.get_setting(CREATED_FLAG).await?.is_some() {
-        return Ok(());
-    }
     let path = sqlite_root(&service.policy().data_dir).join(DEMO_RELATIVE_PATH);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    if !path.exists() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        // Built aside and renamed, so a reader never sees half a database.
+        let partial = path.with_extension(format!("partial-{}", uuid::Uuid::new_v4().simple()));
+        build_demo_database(&partial).await?;
+        std::fs::rename(&partial, &path)?;
+        tracing::info!(path = %path.display(), "built the demo database");
     }
-    let _ = std::fs::remove_file(&path);
-    build_demo_database(&path).await?;
-    service.create_builtin_sqlite(DEMO_NAME, DEMO_RELATIVE_PATH).await.map_err(|e| e.to_string())?;
-    store.set_setting(CREATED_FLAG, "1").await?;
-    tracing::info!(path = %path.display(), "created the demo datasource");
+    if store.claim_setting(CREATED_FLAG, "1").await? {
+        service.create_builtin_sqlite(DEMO_NAME, DEMO_RELATIVE_PATH).await.map_err(|e| e.to_string())?;
+        tracing::info!("registered the demo datasource");
+    }
     Ok(())
 }
 
@@ -209,7 +215,7 @@ pub async fn build_demo_database(path: &std::path::Path) -> Result<(), sqlx::Err
     }
     tx.commit().await?;
     sqlx::query("ANALYZE").execute(&mut conn).await?;
-    Ok(())
+    conn.close().await
 }
 
 #[cfg(test)]

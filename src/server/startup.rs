@@ -18,7 +18,10 @@ use super::{
     ask::{AskService, AskSettings},
     config::{anyhow_like, Settings},
     datasources::netpolicy,
-    llm::{provider::LlmProviders, LlmSettings},
+    llm::{
+        provider::{LlmProviders, LlmUrlPolicy},
+        LlmSettings,
+    },
     crypto::SecretBox,
     datasources::{pool::IDLE_POOL_TTL, DatasourcePolicy, DatasourceService},
     demo, http,
@@ -67,9 +70,13 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
     if !settings.no_demo {
         demo::ensure_demo(&store, &datasources).await?;
     }
+    let url_policy = LlmUrlPolicy {
+        allowed_hosts: settings.allowed_hosts.iter().filter(|h| !h.trim().is_empty()).cloned().collect(),
+        http_hosts: settings.llm_http_hosts.iter().filter(|h| !h.trim().is_empty()).cloned().collect(),
+    };
     let llm = match &settings.llm_base_url {
         Some(url) if !url.trim().is_empty() => {
-            let base_url = netpolicy::check_base_url(url, &settings.allowed_hosts)
+            let base_url = netpolicy::check_base_url(url, &url_policy.allowed_hosts, &url_policy.http_hosts)
                 .await
                 .map_err(|e| format!("DATABASEAI_LLM_BASE_URL: {}", e.public_message()))?;
             Some(LlmSettings {
@@ -83,7 +90,7 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         }
         _ => None,
     };
-    let llm = Arc::new(LlmProviders::load(store.clone(), secrets, settings.allowed_hosts.clone(), llm).await?);
+    let llm = Arc::new(LlmProviders::load(store.clone(), secrets, url_policy, llm).await?);
     let ask = Arc::new(AskService::new(
         datasources.clone(),
         store.clone(),

@@ -7,6 +7,7 @@ mod health;
 mod llm_stub;
 mod helpers;
 mod password_pg;
+mod replicas;
 mod settings;
 mod sql;
 mod store;

@@ -62,8 +62,12 @@ pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<
     let live = RwSignal::new(None::<LiveAsk>);
     let list_version = RwSignal::new(0u32);
 
-    let finish = move |question: String, reply: Reply| {
-        thread.try_update(|t| t.push(ChatTurn { question, reply }));
+    let finish = move |asked: String, reply: Reply| {
+        // A failed question goes back into the box, so trying again is one click.
+        if matches!(reply, Reply::Error(_)) && question.with_untracked(String::is_empty) {
+            question.try_set(asked.clone());
+        }
+        thread.try_update(|t| t.push(ChatTurn { question: asked, reply }));
         live.try_set(None);
         list_version.try_update(|v| *v += 1);
     };
@@ -73,6 +77,7 @@ pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<
             return;
         }
         let asked = question.get_untracked();
+        question.set(String::new());
         let ask_id = new_query_id();
         live.set(Some(LiveAsk { ask_id: ask_id.clone(), question: asked.clone(), stage: "Sending…".into(), ..Default::default() }));
         let request = AskRequest {

@@ -147,7 +147,7 @@ impl AskService {
         if question.chars().count() > MAX_QUESTION_CHARS {
             return Err(AppError::InvalidInput(format!("the question is longer than {MAX_QUESTION_CHARS} characters")));
         }
-        let llm = self.llm.client().ok_or_else(|| {
+        let llm = self.llm.client().await.ok_or_else(|| {
             AppError::Llm("no language model is configured: set one on the Settings page or with DATABASEAI_LLM_BASE_URL".into())
         })?;
         let datasource = self.datasources.get(datasource_id).await?;

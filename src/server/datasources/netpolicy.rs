@@ -79,9 +79,10 @@ pub async fn resolve_allowed(host: &str, port: u16, allowed_hosts: &[String]) ->
 
 /// Checks a base URL the server will call (an LLM endpoint): http(s) only, no credentials in
 /// the URL, the host resolved and checked like a datasource host, and plain http only to a
-/// loopback address or a host the administrator allow-listed. The HTTP client that uses it
-/// must also refuse redirects, so a checked URL cannot bounce elsewhere.
-pub async fn check_base_url(raw: &str, allowed_hosts: &[String]) -> Result<url::Url, AppError> {
+/// loopback address or a host the administrator named (in the allow-list or in `http_hosts`,
+/// e.g. an LLM container on a private network). The HTTP client that uses it must also refuse
+/// redirects, so a checked URL cannot bounce elsewhere.
+pub async fn check_base_url(raw: &str, allowed_hosts: &[String], http_hosts: &[String]) -> Result<url::Url, AppError> {
     let url = url::Url::parse(raw.trim()).map_err(|e| AppError::InvalidInput(format!("invalid URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(AppError::InvalidInput("the URL must start with http:// or https://".into()));
@@ -93,7 +94,8 @@ pub async fn check_base_url(raw: &str, allowed_hosts: &[String]) -> Result<url::
     let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
     let port = url.port_or_known_default().unwrap_or(443);
     let addr = resolve_allowed(&host, port, allowed_hosts).await?;
-    if url.scheme() == "http" && !addr.ip().is_loopback() && !is_allow_listed(&host, allowed_hosts) {
+    let named = is_allow_listed(&host, allowed_hosts) || is_allow_listed(&host, http_hosts);
+    if url.scheme() == "http" && !addr.ip().is_loopback() && !named {
         return Err(AppError::Forbidden(format!(
             "plain http is only allowed to this machine or an allow-listed host; use https for {host}"
         )));
@@ -126,8 +128,8 @@ mod tests {
 
     #[tokio::test]
     async fn base_urls_are_checked() {
-        assert!(check_base_url("http://127.0.0.1:8081/v1", &[]).await.is_ok());
-        assert!(check_base_url("http://[::1]:8081/v1", &[]).await.is_ok());
+        assert!(check_base_url("http://127.0.0.1:8081/v1", &[], &[]).await.is_ok());
+        assert!(check_base_url("http://[::1]:8081/v1", &[], &[]).await.is_ok());
         for (bad, kind) in [
             ("http://169.254.169.254/latest/meta-data", "forbidden"),
             ("http://[fd00:ec2::254]/", "forbidden"),
@@ -137,11 +139,16 @@ mod tests {
             ("not a url", "invalid_input"),
             ("https://no-such-host.invalid/v1", "connection_failed"),
         ] {
-            let e = check_base_url(bad, &[]).await.unwrap_err();
+            let e = check_base_url(bad, &[], &[]).await.unwrap_err();
             assert_eq!(e.code(), kind, "{bad}");
         }
         let allow = vec!["localhost".to_string()];
-        assert!(check_base_url("http://localhost:8081/v1", &allow).await.is_ok());
-        assert_eq!(check_base_url("http://127.0.0.1:8081/v1", &allow).await.unwrap_err().code(), "forbidden");
+        assert!(check_base_url("http://localhost:8081/v1", &allow, &[]).await.is_ok());
+        assert_eq!(check_base_url("http://127.0.0.1:8081/v1", &allow, &[]).await.unwrap_err().code(), "forbidden");
+        // Plain http to another machine only when the administrator named it.
+        let e = check_base_url("http://10.0.0.7:8081/v1", &[], &[]).await.unwrap_err();
+        assert!(e.public_message().contains("plain http"), "{e}");
+        assert!(check_base_url("http://10.0.0.7:8081/v1", &[], &["10.0.0.7".into()]).await.is_ok());
+        assert!(check_base_url("https://10.0.0.7/v1", &[], &[]).await.is_ok());
     }
 }

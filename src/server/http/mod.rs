@@ -243,7 +243,7 @@ async fn cancel_query(State(state): State<AppState>, Path(query_id): Path<String
 /// The language model in use; the API key is never returned (`has_api_key` says whether one is set).
 #[utoipa::path(get, path = "/api/v1/settings/llm", responses((status = 200, body = LlmProviderView)))]
 async fn get_llm_settings(State(state): State<AppState>) -> Json<LlmProviderView> {
-    Json(state.llm.view())
+    Json(state.llm.view().await)
 }
 
 /// Saves the language model settings (checked against the network policy); they apply to the

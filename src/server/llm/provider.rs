@@ -1,6 +1,7 @@
 //! Which language model the ask pipeline uses: the one saved on the settings page (its API key
 //! encrypted in the app store), else the one from flags / environment. A saved change applies
-//! to the next question without a restart.
+//! to the next question without a restart, on every replica: each question re-reads the one
+//! stored row and rebuilds the client only when it changed.
 use std::{
     sync::RwLock,
     time::{Duration, Instant},
@@ -35,31 +36,57 @@ struct StoredProvider {
     timeout_ms: u64,
 }
 
+/// Where a base URL may point (see `netpolicy::check_base_url`).
+#[derive(Clone, Debug, Default)]
+pub struct LlmUrlPolicy {
+    pub allowed_hosts: Vec<String>,
+    pub http_hosts: Vec<String>,
+}
+
 struct Current {
     source: &'static str,
     client: Option<LlmClient>,
+    /// The stored row this client was built from (`None` inside: nothing saved); `None`
+    /// before the first read.
+    built_from: Option<Option<String>>,
 }
 
 pub struct LlmProviders {
     store: Store,
     secrets: SecretBox,
-    allowed_hosts: Vec<String>,
+    url_policy: LlmUrlPolicy,
     from_env: Option<LlmSettings>,
     current: RwLock<Current>,
 }
 
 impl LlmProviders {
     /// Starts with the saved provider if there is a usable one, else the environment's.
-    pub async fn load(store: Store, secrets: SecretBox, allowed_hosts: Vec<String>, from_env: Option<LlmSettings>) -> AppResult<Self> {
+    pub async fn load(store: Store, secrets: SecretBox, url_policy: LlmUrlPolicy, from_env: Option<LlmSettings>) -> AppResult<Self> {
         let providers = LlmProviders {
             store,
             secrets,
-            allowed_hosts,
-            current: RwLock::new(Current { source: "none", client: None }),
+            url_policy,
+            current: RwLock::new(Current { source: "none", client: None, built_from: None }),
             from_env,
         };
-        let saved = match providers.saved().await? {
-            Some(stored) => match providers.settings_from_stored(&stored).await {
+        providers.refresh().await;
+        Ok(providers)
+    }
+
+    /// Follows the stored row, which another replica may have changed.
+    async fn refresh(&self) {
+        let row = match self.store.get_setting(SETTING_KEY).await {
+            Ok(row) => row,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the language model settings; keeping the current ones");
+                return;
+            }
+        };
+        if self.current.read().expect("provider lock").built_from.as_ref() == Some(&row) {
+            return;
+        }
+        let saved = match &row {
+            Some(json) => match self.settings_from_row(json).await {
                 Ok(settings) => Some(settings),
                 Err(e) => {
                     tracing::warn!(error = %e.public_message(), "the saved language model settings are unusable; using the environment's");
@@ -68,16 +95,17 @@ impl LlmProviders {
             },
             None => None,
         };
-        providers.install(saved);
-        Ok(providers)
+        self.install(saved, row);
     }
 
     /// The client for the next question, if a model is configured.
-    pub fn client(&self) -> Option<LlmClient> {
+    pub async fn client(&self) -> Option<LlmClient> {
+        self.refresh().await;
         self.current.read().expect("provider lock").client.clone()
     }
 
-    pub fn view(&self) -> LlmProviderView {
+    pub async fn view(&self) -> LlmProviderView {
+        self.refresh().await;
         let current = self.current.read().expect("provider lock");
         match &current.client {
             Some(client) => {
@@ -117,16 +145,16 @@ impl LlmProviders {
         };
         let json = serde_json::to_string(&stored).map_err(AppError::internal)?;
         self.store.set_setting(SETTING_KEY, &json).await?;
-        self.install(Some(settings));
+        self.install(Some(settings), Some(json));
         tracing::info!(model = %stored.model, "language model settings saved");
-        Ok(self.view())
+        Ok(self.view().await)
     }
 
     /// Forgets the saved settings and goes back to the environment's.
     pub async fn reset(&self) -> AppResult<LlmProviderView> {
         self.store.delete_setting(SETTING_KEY).await?;
-        self.install(None);
-        Ok(self.view())
+        self.install(None, None);
+        Ok(self.view().await)
     }
 
     /// One short request with these settings (saved or not), to see that they work.
@@ -146,13 +174,13 @@ impl LlmProviders {
         })
     }
 
-    fn install(&self, saved: Option<LlmSettings>) {
-        let current = match (saved, &self.from_env) {
-            (Some(settings), _) => Current { source: "settings", client: Some(LlmClient::new(settings)) },
-            (None, Some(env)) => Current { source: "environment", client: Some(LlmClient::new(env.clone())) },
-            (None, None) => Current { source: "none", client: None },
+    fn install(&self, saved: Option<LlmSettings>, row: Option<String>) {
+        let (source, client) = match (saved, &self.from_env) {
+            (Some(settings), _) => ("settings", Some(LlmClient::new(settings))),
+            (None, Some(env)) => ("environment", Some(LlmClient::new(env.clone()))),
+            (None, None) => ("none", None),
         };
-        *self.current.write().expect("provider lock") = current;
+        *self.current.write().expect("provider lock") = Current { source, client, built_from: Some(row) };
     }
 
     async fn saved(&self) -> AppResult<Option<StoredProvider>> {
@@ -160,7 +188,8 @@ impl LlmProviders {
         Ok(Some(serde_json::from_str(&json).map_err(AppError::internal)?))
     }
 
-    async fn settings_from_stored(&self, stored: &StoredProvider) -> AppResult<LlmSettings> {
+    async fn settings_from_row(&self, json: &str) -> AppResult<LlmSettings> {
+        let stored: StoredProvider = serde_json::from_str(json).map_err(AppError::internal)?;
         let api_key = match &stored.api_key_enc {
             Some(enc) => Some(self.secrets.decrypt(enc, KEY_CONTEXT).map_err(AppError::internal)?),
             None => None,
@@ -210,7 +239,7 @@ impl LlmProviders {
         if !(1_000..=600_000).contains(&timeout_ms) {
             return bad("the timeout must be between 1000 and 600000 ms");
         }
-        let base_url = netpolicy::check_base_url(base_url, &self.allowed_hosts).await?;
+        let base_url = netpolicy::check_base_url(base_url, &self.url_policy.allowed_hosts, &self.url_policy.http_hosts).await?;
         Ok(LlmSettings { base_url, model: model.to_string(), api_key, temperature, max_tokens, timeout: Duration::from_millis(timeout_ms) })
     }
 }

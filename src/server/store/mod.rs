@@ -75,6 +75,16 @@ impl Store {
         .map(|_| ())
     }
 
+    /// Sets `key` only if it is unset; true for the one caller that set it.
+    pub async fn claim_setting(&self, key: &str, value: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn delete_setting(&self, key: &str) -> Result<(), sqlx::Error> {
         sqlx::query("DELETE FROM settings WHERE key = $1").bind(key).execute(&self.pool).await.map(|_| ())
     }

@@ -1,0 +1,91 @@
+//! Two app processes (the real binary) on different ports sharing one PostgreSQL app store,
+//! as replicas behind a load balancer: what one stores, the other serves.
+use std::{process::Stdio, time::Duration};
+
+use serde_json::{json, Value};
+
+use crate::{
+    helpers::*,
+    llm_stub::{answer, StubLlm},
+};
+
+const SHARED_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 bytes
+
+struct Replica {
+    base: String,
+    client: reqwest::Client,
+    _child: tokio::process::Child,
+    _data_dir: tempfile::TempDir,
+}
+
+impl Replica {
+    async fn start(store_url: &str, llm: &str) -> Replica {
+        let data_dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_databaseai"))
+            .args(["--port", &port.to_string(), "--database-url", store_url, "--llm-base-url", llm])
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .env("DATABASEAI_SECRET_KEY", SHARED_KEY)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the databaseai binary");
+        let replica = Replica { base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), _child: child, _data_dir: data_dir };
+        for _ in 0..200 {
+            if replica.client.get(replica.url("/api/v1/health")).send().await.is_ok_and(|r| r.status() == 200) {
+                return replica;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("replica on port {port} did not become healthy");
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.client.get(self.url(path)).send().await.unwrap().json().await.unwrap()
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+        let r = self.client.request(method, self.url(path)).json(&body).send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn two_replicas_share_one_postgres_store() {
+    let store_url = pg_db_url(&create_pg_database("SELECT 1").await);
+    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM customers", "Counts customers.")]).await;
+    // Started together: migrations and the demo registration must not race.
+    let (a, b) = tokio::join!(Replica::start(&store_url, &stub.base_url), Replica::start(&store_url, &stub.base_url));
+    let (list_a, list_b) = (a.get("/api/v1/datasources").await, b.get("/api/v1/datasources").await);
+    assert_eq!(list_a, list_b);
+    assert_eq!(list_a.as_array().unwrap().len(), 1, "one demo datasource, registered once: {list_a}");
+    let demo = list_a[0]["id"].as_str().unwrap().to_string();
+
+    // Asked on A, visible on B.
+    let (status, answer_a) = a.send(reqwest::Method::POST, &format!("/api/v1/datasources/{demo}/ask"), json!({"question": "How many customers?"})).await;
+    assert_eq!(status, 200, "{answer_a}");
+    let conversation = answer_a["conversation_id"].as_str().unwrap();
+    let turns = b.get(&format!("/api/v1/conversations/{conversation}")).await;
+    assert_eq!(turns[0]["sql"], "SELECT count(*) AS n FROM customers");
+    assert_eq!(b.get(&format!("/api/v1/datasources/{demo}/conversations")).await[0]["id"], conversation);
+    // B runs the demo queries from its own copy of the demo file.
+    let (status, rows) = b.send(reqwest::Method::POST, &format!("/api/v1/datasources/{demo}/sql"), json!({"sql": "SELECT count(*) FROM customers"})).await;
+    assert_eq!((status, rows["rows"][0][0].clone()), (200, json!(600)));
+
+    // Model settings saved on B apply to the next question on A (the key decrypts there too).
+    let other = StubLlm::start(vec![answer("SELECT count(*) AS n FROM products", "Counts products.")]).await;
+    let settings = json!({"base_url": other.base_url, "model": "replica-model", "api_key": "sk-replica", "temperature": 0, "max_tokens": 128, "timeout_ms": 10000});
+    let (status, saved) = b.send(reqwest::Method::PUT, "/api/v1/settings/llm", settings).await;
+    assert_eq!(status, 200, "{saved}");
+    let (status, r) = a.send(reqwest::Method::POST, &format!("/api/v1/datasources/{demo}/ask"), json!({"question": "How many products?"})).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["rows"][0][0], 34);
+    assert_eq!(other.requests()[0]["model"], "replica-model");
+    assert_eq!(a.get("/api/v1/settings/llm").await["has_api_key"], true);
+}
