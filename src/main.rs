@@ -46,6 +46,20 @@ async fn main() {
             std::process::exit(1);
         }
     };
+    if let Some(port) = settings.metrics_port {
+        let metrics_addr = SocketAddr::new(settings.bind, port);
+        match tokio::net::TcpListener::bind(metrics_addr).await {
+            Ok(l) => {
+                let app = startup::metrics_router(state.clone());
+                tokio::spawn(async move { axum::serve(l, app).await });
+                tracing::info!(url = %format!("http://{metrics_addr}/metrics"), "metrics are served on their own port");
+            }
+            Err(e) => {
+                tracing::error!(error = %e, %metrics_addr, "cannot listen for metrics");
+                std::process::exit(1);
+            }
+        }
+    }
     tracing::info!(url = %format!("http://{addr}"), store = state.store.backend(), "DatabaseAI is listening");
     if let Err(e) = startup::serve(listener, state, startup::shutdown_signal()).await {
         tracing::error!(error = %e, "server error");

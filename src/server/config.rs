@@ -93,6 +93,11 @@ pub struct Settings {
     #[arg(long, env = "DATABASEAI_ASK_MAX_ATTEMPTS", default_value_t = 3)]
     pub ask_max_attempts: u32,
 
+    /// Serve Prometheus `/metrics` on this separate port (so an ingress for the app never
+    /// exposes it). Unset: `/metrics` is on the app port.
+    #[arg(long, env = "DATABASEAI_METRICS_PORT")]
+    pub metrics_port: Option<u16>,
+
     /// Log as JSON lines (for log collectors) instead of human-readable text.
     #[arg(long, env = "DATABASEAI_LOG_JSON")]
     pub log_json: bool,

@@ -10,6 +10,7 @@ pub mod eval;
 pub mod exec;
 pub mod guard;
 pub mod http;
+pub mod metrics;
 pub mod schema;
 pub mod startup;
 pub mod state;

@@ -4,6 +4,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     http::{header, HeaderValue},
+    routing::get,
     Router,
 };
 use leptos::prelude::LeptosOptions;
@@ -24,7 +25,7 @@ use super::{
     },
     crypto::SecretBox,
     datasources::{pool::IDLE_POOL_TTL, DatasourcePolicy, DatasourceService},
-    demo, http,
+    demo, http, metrics,
     state::AppState,
     store::Store,
 };
@@ -101,14 +102,18 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
             answer_format: settings.llm_answer_format,
         },
     ));
-    Ok(AppState { leptos_options, store, datasources, llm, ask })
+    Ok(AppState { leptos_options, store, datasources, llm, ask, metrics_on_app_port: settings.metrics_port.is_none() })
 }
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
-        .nest("/api/v1", http::router())
+    metrics::handle();
+    let mut app = Router::new();
+    if state.metrics_on_app_port {
+        app = app.route("/metrics", get(metrics::render));
+    }
+    app.nest("/api/v1", http::router())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(2 * http::MAX_BODY_BYTES))
@@ -117,9 +122,15 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(axum::middleware::from_fn(metrics::track_http))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())
         .with_state(state)
+}
+
+/// `/metrics` alone, for its own port.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(metrics::render)).with_state(state)
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.

@@ -13,6 +13,8 @@ pub struct AppState {
     pub datasources: Arc<DatasourceService>,
     pub llm: Arc<LlmProviders>,
     pub ask: Arc<AskService>,
+    /// False when `/metrics` has its own port.
+    pub metrics_on_app_port: bool,
 }
 
 /// The state inside a server function (leptos_axum provides it as context).

@@ -247,3 +247,21 @@ async fn sql_for_another_dialect_is_corrected_and_other_languages_work() {
     assert!(!r["attempts"][0]["error"].as_str().unwrap().is_empty());
     assert!(last_user_message(&stub.requests()[0]).contains(question), "the question reaches the model as asked");
 }
+
+#[tokio::test]
+async fn a_column_from_the_wrong_alias_is_repaired_without_asking_again() {
+    let stub = StubLlm::start(vec![answer(
+        "SELECT o.city, count(*) AS orders FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY o.city ORDER BY orders DESC",
+        "Orders per city.",
+    )])
+    .await;
+    let app = app_with(&stub).await;
+    let id = app.demo_id().await;
+    let (status, r) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "orders per city"})).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["sql"], "SELECT c.city, count(*) AS orders FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.city ORDER BY orders DESC");
+    let (_, direct) = app.post(&format!("/api/v1/datasources/{id}/sql"), json!({"sql": r["sql"]})).await;
+    assert!(r["row_count"].as_u64().unwrap() >= 12 && r["rows"] == direct["rows"], "{r}");
+    assert!(r["attempts"][0]["error"].as_str().unwrap().contains("repaired"), "{r}");
+    assert_eq!(stub.requests().len(), 1, "no second model call");
+}

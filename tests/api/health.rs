@@ -48,3 +48,23 @@ async fn openapi_documents_every_route() {
         assert!(spec["paths"].get(path).is_some(), "{path} missing from OpenAPI");
     }
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_asks_queries_and_pools() {
+    let app = spawn_app(StoreKind::Sqlite, &[]).await;
+    let id = app.demo_id().await;
+    let (status, _) = app.post(&format!("/api/v1/datasources/{id}/sql"), serde_json::json!({"sql": "SELECT 1"})).await;
+    assert_eq!(status, 200);
+    let (status, _) = app.get("/api/v1/live").await;
+    assert_eq!(status, 200);
+    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    for needle in [
+        "http_requests_total{method=\"POST\",route=\"/api/v1/datasources/{id}/sql\",status=\"200\"}",
+        "query_duration_seconds_bucket{engine=\"sqlite\",outcome=\"ok\"",
+        "datasource_pools_open",
+        "app_store_connections{state=\"idle\"}",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from /metrics");
+    }
+    assert!(!text.contains(&id), "ids never become label values");
+}

@@ -2,6 +2,7 @@
 //! against the real PostgreSQL on 127.0.0.1:5432 and real SQLite files.
 mod ask;
 mod datasources;
+mod deploy;
 mod guard_db;
 mod health;
 mod llm_stub;

@@ -6,33 +6,42 @@ use serde_json::{json, Value};
 
 use crate::{
     helpers::*,
-    llm_stub::{answer, StubLlm},
+    llm_stub::{answer, Reply, StubLlm},
 };
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
 
 const SHARED_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 bytes
 
 struct Replica {
     base: String,
     client: reqwest::Client,
-    _child: tokio::process::Child,
+    child: tokio::process::Child,
     _data_dir: tempfile::TempDir,
 }
 
 impl Replica {
     async fn start(store_url: &str, llm: &str) -> Replica {
+        Replica::start_with(store_url, llm, &[]).await
+    }
+
+    async fn start_with(store_url: &str, llm: &str, extra: &[&str]) -> Replica {
         let data_dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_databaseai"))
             .args(["--port", &port.to_string(), "--database-url", store_url, "--llm-base-url", llm])
             .arg("--data-dir")
             .arg(data_dir.path())
+            .args(extra)
             .env("DATABASEAI_SECRET_KEY", SHARED_KEY)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("the databaseai binary");
-        let replica = Replica { base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), _child: child, _data_dir: data_dir };
+        let replica = Replica { base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), child, _data_dir: data_dir };
         for _ in 0..200 {
             if replica.client.get(replica.url("/api/v1/health")).send().await.is_ok_and(|r| r.status() == 200) {
                 return replica;
@@ -88,4 +97,34 @@ async fn two_replicas_share_one_postgres_store() {
     assert_eq!(r["rows"][0][0], 34);
     assert_eq!(other.requests()[0]["model"], "replica-model");
     assert_eq!(a.get("/api/v1/settings/llm").await["has_api_key"], true);
+}
+
+#[tokio::test]
+async fn sigterm_lets_an_ask_finish_and_metrics_can_have_their_own_port() {
+    let store_url = pg_db_url(&create_pg_database("SELECT 1").await);
+    let stub = StubLlm::start(vec![Reply::Slow(Duration::from_secs(2), Box::new(answer("SELECT count(*) AS n FROM orders", "Counts orders.")))]).await;
+    let metrics_port = free_port();
+    let mut app = Replica::start_with(&store_url, &stub.base_url, &["--metrics-port", &metrics_port.to_string()]).await;
+    let metrics_url = format!("http://127.0.0.1:{metrics_port}/metrics");
+    let scrape = app.client.get(&metrics_url).send().await.unwrap();
+    assert_eq!(scrape.status(), 200);
+    let text = scrape.text().await.unwrap();
+    assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/health\""), "{text}");
+    assert!(text.contains("app_store_connections{state=\"open\"}"), "{text}");
+    assert_eq!(app.client.get(app.url("/metrics")).send().await.unwrap().status(), 404, "not on the app port");
+
+    let demo = app.get("/api/v1/datasources").await[0]["id"].as_str().unwrap().to_string();
+    let (client, url) = (app.client.clone(), app.url(&format!("/api/v1/datasources/{demo}/ask")));
+    let pending = tokio::spawn(async move { client.post(url).json(&json!({"question": "How many orders?"})).send().await });
+    while stub.requests().is_empty() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = app.child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let response = pending.await.unwrap().expect("the in-flight ask is answered");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["rows"][0][0], 2400);
+    let exit = tokio::time::timeout(Duration::from_secs(10), app.child.wait()).await.expect("exits after draining").unwrap();
+    assert!(exit.success(), "{exit:?}");
 }

@@ -1,5 +1,6 @@
 //! Concrete hints for a failed attempt, so the model's next try is better than a guess:
-//! the closest real names for a column or table the database did not know.
+//! for an unknown column, which table its alias stands for and what that table has, and which
+//! tables do have a column of that name; otherwise the closest real names.
 use crate::app::model::SchemaTable;
 
 /// The unknown identifier in a PostgreSQL or SQLite error message.
@@ -29,21 +30,140 @@ pub fn unknown_identifier(error: &str) -> Option<(&'static str, String)> {
     None
 }
 
-/// "Closest columns: orders.total, order_items.unit_price" style hint, or None.
-pub fn closest_names(error: &str, tables: &[&SchemaTable]) -> Option<String> {
+/// The table an alias (or a bare table name) stands for in `sql`: the name right before
+/// `alias` or `AS alias` after FROM/JOIN, when it is one of `tables`.
+fn table_for_alias<'a>(sql: &str, alias: &str, tables: &[&'a SchemaTable]) -> Option<&'a SchemaTable> {
+    let tokens: Vec<String> = sql
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')' || c == ';')
+        .filter(|t| !t.is_empty())
+        .map(|t| t.trim_matches('"').to_lowercase())
+        .collect();
+    let alias = alias.trim_matches('"').to_lowercase();
+    let find = |name: &str| tables.iter().copied().find(|t| t.name.to_lowercase() == name || t.qualified_name().to_lowercase() == name);
+    if let Some(t) = find(&alias) {
+        return Some(t);
+    }
+    tokens.iter().enumerate().find_map(|(i, token)| {
+        if *token != alias || i == 0 {
+            return None;
+        }
+        let before = if tokens[i - 1] == "as" && i >= 2 { &tokens[i - 2] } else { &tokens[i - 1] };
+        find(before)
+    })
+}
+
+/// Words that can follow a table in FROM/JOIN where an alias would otherwise be.
+const NOT_ALIASES: &[&str] = &[
+    "where", "join", "inner", "left", "right", "full", "cross", "on", "using", "group", "order", "limit", "having", "union",
+    "natural", "offset", "window", "except", "intersect", "fetch", "lateral",
+];
+
+/// The relations in FROM/JOIN clauses: (the name the query uses for it, the table).
+fn relations<'a>(sql: &str, tables: &[&'a SchemaTable]) -> Vec<(String, &'a SchemaTable)> {
+    let tokens: Vec<String> = sql
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')' || c == ';')
+        .filter(|t| !t.is_empty())
+        .map(|t| t.trim_matches('"').to_lowercase())
+        .collect();
+    let find = |name: &str| tables.iter().copied().find(|t| t.name.to_lowercase() == name || t.qualified_name().to_lowercase() == name);
+    let mut out = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if token != "from" && token != "join" {
+            continue;
+        }
+        let Some(table) = tokens.get(i + 1).and_then(|t| find(t)) else { continue };
+        let next = if tokens.get(i + 2).map(String::as_str) == Some("as") { tokens.get(i + 3) } else { tokens.get(i + 2) };
+        let name = match next {
+            Some(alias) if !NOT_ALIASES.contains(&alias.as_str()) && alias.chars().all(|c| c.is_alphanumeric() || c == '_') => alias.clone(),
+            _ => tokens[i + 1].clone(),
+        };
+        out.push((name, table));
+    }
+    out
+}
+
+/// Replaces `from` with `to` where it stands alone (not inside a longer identifier), ignoring case.
+fn replace_reference(sql: &str, from: &str, to: &str) -> String {
+    let lower = sql.to_lowercase();
+    let from = from.to_lowercase();
+    if lower.len() != sql.len() {
+        return sql.to_string(); // lower-casing changed byte offsets: leave it to the model
+    }
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    while i < sql.len() {
+        if lower[i..].starts_with(&from) && !is_word(lower[..i].chars().next_back()) && !is_word(lower[i + from.len()..].chars().next()) {
+            out.push_str(to);
+            i += from.len();
+        } else {
+            let c = sql[i..].chars().next().expect("in bounds");
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// A column taken from the wrong alias (`p.aid` where `p` is `publication` but `aid` is in the
+/// joined `writes w`) is the commonest slip of small models. When exactly one relation in the
+/// query has that column, the reference is moved to it; the result still goes through the guard.
+pub fn repair_alias(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<String> {
+    let (kind, wanted) = unknown_identifier(error)?;
+    let (qualifier, column) = wanted.rsplit_once('.').filter(|_| kind == "column")?;
+    let column_lower = column.to_lowercase();
+    let owners: Vec<String> = relations(sql, tables)
+        .into_iter()
+        .filter(|(_, t)| t.columns.iter().any(|c| c.name.to_lowercase() == column_lower))
+        .map(|(name, _)| name)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let [owner] = owners.as_slice() else { return None };
+    if owner.eq_ignore_ascii_case(qualifier) {
+        return None;
+    }
+    let repaired = replace_reference(sql, &wanted, &format!("{owner}.{column}"));
+    (repaired != sql).then_some(repaired)
+}
+
+/// A hint for the model's next attempt after an unknown column or table, or None.
+pub fn closest_names(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<String> {
     let (kind, wanted) = unknown_identifier(error)?;
     let wanted_last = wanted.rsplit('.').next().unwrap_or(&wanted).to_lowercase();
-    let mut candidates: Vec<(f64, String)> = match kind {
-        "column" => tables
+    let mut notes = Vec::new();
+    if kind == "column" {
+        if let Some((qualifier, _)) = wanted.rsplit_once('.') {
+            if let Some(t) = table_for_alias(sql, qualifier, tables) {
+                let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+                notes.push(format!("{qualifier} is {} and its columns are: {}", t.qualified_name(), columns.join(", ")));
+            }
+        }
+        let owners: Vec<String> = tables
             .iter()
-            .flat_map(|t| t.columns.iter().map(move |c| (c.name.to_lowercase(), format!("{}.{}", t.qualified_name(), c.name))))
-            .map(|(name, label)| (strsim::jaro_winkler(&name, &wanted_last), label))
-            .collect(),
-        _ => tables.iter().map(|t| (strsim::jaro_winkler(&t.name.to_lowercase(), &wanted_last), t.qualified_name())).collect(),
-    };
-    candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let best: Vec<String> = candidates.into_iter().filter(|(s, _)| *s > 0.7).take(3).map(|(_, l)| l).collect();
-    (!best.is_empty()).then(|| format!("{kind} {wanted} does not exist; the closest {kind}s are: {}", best.join(", ")))
+            .filter(|t| t.columns.iter().any(|c| c.name.to_lowercase() == wanted_last))
+            .map(|t| t.qualified_name())
+            .collect();
+        if !owners.is_empty() {
+            notes.push(format!("tables with a column {wanted_last}: {} (join them to use it)", owners.join(", ")));
+        }
+    }
+    if notes.is_empty() {
+        let mut candidates: Vec<(f64, String)> = match kind {
+            "column" => tables
+                .iter()
+                .flat_map(|t| t.columns.iter().map(move |c| (c.name.to_lowercase(), format!("{}.{}", t.qualified_name(), c.name))))
+                .map(|(name, label)| (strsim::jaro_winkler(&name, &wanted_last), label))
+                .collect(),
+            _ => tables.iter().map(|t| (strsim::jaro_winkler(&t.name.to_lowercase(), &wanted_last), t.qualified_name())).collect(),
+        };
+        candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let best: Vec<String> = candidates.into_iter().filter(|(s, _)| *s > 0.7).take(3).map(|(_, l)| l).collect();
+        if !best.is_empty() {
+            notes.push(format!("the closest {kind}s are: {}", best.join(", ")));
+        }
+    }
+    (!notes.is_empty()).then(|| format!("{kind} {wanted} does not exist; {}", notes.join("; ")))
 }
 
 #[cfg(test)]
@@ -69,10 +189,53 @@ mod tests {
                 .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None, sample_values: vec![] })
                 .collect(),
         };
-        let hint = closest_names("no such column: o.totl", &[&t]).unwrap();
+        let hint = closest_names("no such column: totl", "SELECT totl FROM orders", &[&t]).unwrap();
         assert!(hint.contains("orders.total"), "{hint}");
-        let hint = closest_names("column o.stats does not exist", &[&t]).unwrap();
-        assert!(hint.contains("orders.status"), "{hint}");
-        assert!(closest_names("syntax error", &[&t]).is_none());
+        let hint = closest_names("column o.stats does not exist", "SELECT o.stats FROM orders AS o", &[&t]).unwrap();
+        assert_eq!(hint, "column o.stats does not exist; o is orders and its columns are: id, total, status");
+        assert!(closest_names("syntax error", "SELEC", &[&t]).is_none());
+        // The column exists, in another table: say which, and what the alias really is.
+        let mut customers = t.clone();
+        customers.name = "customers".into();
+        customers.columns[1].name = "city".into();
+        let hint = closest_names("column o.city does not exist", "SELECT o.city FROM orders o JOIN customers c ON c.id = o.id", &[&t, &customers]).unwrap();
+        assert_eq!(
+            hint,
+            "column o.city does not exist; o is orders and its columns are: id, total, status; tables with a column city: customers (join them to use it)"
+        );
+    }
+
+    #[test]
+    fn a_column_taken_from_the_wrong_alias_is_moved_to_the_one_that_has_it() {
+        let table = |name: &str, cols: &[&str]| SchemaTable {
+            schema: Some("public".into()),
+            name: name.into(),
+            kind: "table".into(),
+            comment: None,
+            row_estimate: None,
+            columns: cols
+                .iter()
+                .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None, sample_values: vec![] })
+                .collect(),
+        };
+        let (publication, writes, author) = (table("publication", &["pid", "title"]), table("writes", &["aid", "pid"]), table("author", &["aid", "name"]));
+        let tables = [&publication, &writes, &author];
+        let sql = "SELECT p.title FROM publication AS p JOIN writes w ON w.pid = p.pid WHERE p.aid = 3 ORDER BY P.AID";
+        assert_eq!(
+            repair_alias("column p.aid does not exist", sql, &tables).unwrap(),
+            "SELECT p.title FROM publication AS p JOIN writes w ON w.pid = p.pid WHERE w.aid = 3 ORDER BY w.aid"
+        );
+        // Two relations have it: no guessing.
+        let ambiguous = "SELECT p.title FROM publication p JOIN writes w ON w.pid = p.pid JOIN author a ON a.aid = w.aid WHERE p.aid = 1";
+        assert!(repair_alias("column p.aid does not exist", ambiguous, &tables).is_none());
+        // Nobody in the query has it, or the error is something else.
+        assert!(repair_alias("column p.name does not exist", sql, &tables).is_none());
+        assert!(repair_alias("syntax error at or near \"FROM\"", sql, &tables).is_none());
+        // Bare table names work as qualifiers too, and longer names are left alone.
+        assert_eq!(
+            repair_alias("column publication.aid does not exist", "SELECT publication.aid, publication.aid_x FROM publication JOIN writes ON writes.pid = publication.pid", &tables)
+                .unwrap(),
+            "SELECT writes.aid, publication.aid_x FROM publication JOIN writes ON writes.pid = publication.pid"
+        );
     }
 }

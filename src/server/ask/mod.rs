@@ -187,6 +187,12 @@ impl AskService {
             outcome = self.attempt(&llm, datasource_id, request.ask_id.as_deref(), &mut messages, &shown, progress) => outcome,
             _ = running.cancelled.notified() => Err(AppError::AskCancelled),
         };
+        let label = match &outcome {
+            Ok(_) => "answered",
+            Err(AppError::AskCancelled) => "cancelled",
+            Err(_) => "failed",
+        };
+        crate::server::metrics::ask_finished(label, started.elapsed().as_secs_f64());
         let turn = match &outcome {
             Ok((sql, explanation, result, _)) => TurnRecord {
                 question: question.to_string(),
@@ -224,7 +230,7 @@ impl AskService {
             let mut on_token = |text: &str| progress(AskEvent::Token { text: text.to_string() });
             let reply = llm.chat(messages, schema, &mut on_token).await.map_err(|e| AppError::Llm(e.to_string()))?;
             messages.push(ChatMessage::assistant(reply.clone()));
-            let answer = match parse_answer(&reply) {
+            let mut answer = match parse_answer(&reply) {
                 Ok(a) => a,
                 Err(e) => {
                     let failed = AskAttempt { sql: None, error: e.clone() };
@@ -235,8 +241,20 @@ impl AskService {
                 }
             };
             progress(AskEvent::Running { sql: answer.sql.clone() });
-            let request = SqlRequest { sql: answer.sql.clone(), max_rows: None, query_id: query_id.map(str::to_string) };
-            match self.datasources.run_sql(datasource_id, &request).await {
+            let run = |sql: &str| SqlRequest { sql: sql.to_string(), max_rows: None, query_id: query_id.map(str::to_string) };
+            let mut outcome = self.datasources.run_sql(datasource_id, &run(&answer.sql)).await;
+            // A column taken from the wrong alias is fixed here, without another model call.
+            if let Err(AppError::Query(msg)) = &outcome {
+                if let Some(repaired) = hints::repair_alias(msg, &answer.sql, shown) {
+                    let failed = AskAttempt { sql: Some(answer.sql.clone()), error: format!("{msg} (repaired: the column was moved to the table that has it)") };
+                    progress(AskEvent::AttemptFailed { attempt: failed.clone() });
+                    attempts.push(failed);
+                    progress(AskEvent::Running { sql: repaired.clone() });
+                    outcome = self.datasources.run_sql(datasource_id, &run(&repaired)).await;
+                    answer.sql = repaired;
+                }
+            }
+            match outcome {
                 Ok(result) if result.row_count == 0 && n + 1 < max_attempts && empty_answer.is_none() => {
                     let failed = AskAttempt { sql: Some(answer.sql.clone()), error: "the query returned no rows".into() };
                     progress(AskEvent::AttemptFailed { attempt: failed.clone() });
@@ -250,7 +268,7 @@ impl AskService {
                 Ok(result) => return Ok((answer.sql, answer.explanation, result, attempts)),
                 Err(e @ (AppError::SqlRejected(_) | AppError::Query(_) | AppError::QueryTimeout(_))) => {
                     let msg = e.public_message();
-                    let hint = hints::closest_names(&msg, shown).map(|h| format!(" Hint: {h}.")).unwrap_or_default();
+                    let hint = hints::closest_names(&msg, &answer.sql, shown).map(|h| format!(" Hint: {h}.")).unwrap_or_default();
                     let failed = AskAttempt { sql: Some(answer.sql), error: msg.clone() };
                     progress(AskEvent::AttemptFailed { attempt: failed.clone() });
                     attempts.push(failed);

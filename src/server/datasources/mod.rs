@@ -308,10 +308,16 @@ impl DatasourceService {
         let validated = guard::validate(&request.sql, engine.into()).map_err(|r| AppError::SqlRejected(r.0))?;
         let limits = Limits::new(request.max_rows.unwrap_or(self.policy.max_rows).min(self.policy.max_rows), self.policy.statement_timeout);
         let pool = self.pool(id).await?;
+        let started = std::time::Instant::now();
         let result = exec::execute(&pool, &validated, &limits, &self.cancels, request.query_id.as_deref()).await;
-        if let Err(e) = &result {
-            tracing::info!(datasource = %id, code = e.code(), "query failed");
-        }
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => {
+                tracing::info!(datasource = %id, code = e.code(), "query failed");
+                e.code()
+            }
+        };
+        crate::server::metrics::query_finished(engine.as_str(), outcome, started.elapsed().as_secs_f64());
         match result {
             Ok(r) => Ok(r),
             Err(e) => Err(self.map_pool_error(id, e).await),

@@ -34,6 +34,7 @@ type ApiResult<T> = Result<T, ApiError>;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
+        .route("/live", get(live))
         .route("/openapi.json", get(openapi))
         .route("/datasources", get(list_datasources).post(create_datasource))
         .route("/datasources/{id}", get(get_datasource).put(update_datasource).delete(delete_datasource))
@@ -53,7 +54,7 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "DatabaseAI API", description = "Ask questions of your SQL databases; run read-only SQL with hard limits."),
-    paths(health, list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource,
+    paths(health, live, list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource,
           test_datasource, get_schema, run_sql, ask, ask_stream, list_conversations, get_conversation, cancel_query,
           get_llm_settings, save_llm_settings, reset_llm_settings, test_llm_settings),
     components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, AskRequest, AskResponse,
@@ -89,7 +90,14 @@ async fn openapi() -> impl IntoResponse {
     Json(ApiDoc::openapi())
 }
 
-/// Liveness and store health. 503 when the app store cannot be reached.
+/// Liveness: the process serves requests. Unlike `/health` it does not look at the store, so an
+/// orchestrator does not restart every replica when the database blips.
+#[utoipa::path(get, path = "/api/v1/live", responses((status = 200, body = Health)))]
+async fn live() -> Json<Health> {
+    Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").to_string(), store: "not checked".into() })
+}
+
+/// Readiness: the app store answers. 503 when it cannot be reached.
 #[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let version = env!("CARGO_PKG_VERSION").to_string();

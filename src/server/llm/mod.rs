@@ -100,15 +100,24 @@ impl LlmClient {
         on_token: &mut (dyn FnMut(&str) + Send),
     ) -> Result<String, LlmError> {
         let secs = self.settings.timeout.as_secs();
+        let started = std::time::Instant::now();
+        let mut tokens = 0u64;
+        let mut counting = |piece: &str| {
+            tokens += 1;
+            on_token(piece)
+        };
         let work = async {
-            match self.send(messages, schema, on_token).await {
+            match self.send(messages, schema, &mut counting).await {
                 Err(LlmError::Http { status: 400 | 422, .. }) if schema.is_some() => {
-                    self.send(messages, None, on_token).await
+                    self.send(messages, None, &mut counting).await
                 }
                 other => other,
             }
         };
-        tokio::time::timeout(self.settings.timeout, work).await.map_err(|_| LlmError::Timeout(secs))?
+        let result = tokio::time::timeout(self.settings.timeout, work).await.map_err(|_| LlmError::Timeout(secs)).and_then(|r| r);
+        let outcome = if result.is_ok() { "ok" } else { "error" };
+        crate::server::metrics::llm_call(outcome, started.elapsed().as_secs_f64(), tokens);
+        result
     }
 
     async fn send(

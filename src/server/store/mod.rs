@@ -52,6 +52,11 @@ impl Store {
     }
 
     /// A cheap round trip, for health checks.
+    /// Open and idle connections of the store's pool.
+    pub fn pool_usage(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
