@@ -7,9 +7,8 @@ use crate::{
 
 fn dialect_rules(engine: Engine) -> &'static str {
     match engine {
-        Engine::Postgres => "Dialect: PostgreSQL. Qualify tables with their schema as shown. Use ILIKE for case-insensitive text matching. \
-Dates: CURRENT_DATE is today; use date_trunc('month', col), EXTRACT(YEAR FROM col), and col >= CURRENT_DATE - INTERVAL '30 days'; \
-to_timestamp(col) turns Unix seconds into a timestamp. Ratios: cast before dividing and guard against zero (x::float / NULLIF(y, 0)). \
+        Engine::Postgres => "Dialect: PostgreSQL. Qualify tables with their schema as shown. Use ILIKE for case-insensitive text matching, \
+date_trunc/extract/interval for dates, and cast to numeric before dividing integers (x::numeric / y) to get ratios. \
 Use NULLS LAST when ordering descending by a column that may be NULL.",
         Engine::Sqlite => "Dialect: SQLite. Dates are TEXT in ISO format: use date(), strftime('%Y-%m', col) and julianday(). \
 Use LIKE (case-insensitive for ASCII) for text matching, and multiply by 1.0 before dividing integers to get ratios.",
