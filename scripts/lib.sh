@@ -49,6 +49,18 @@ ensure_wasm_bindgen() {
   fi
 }
 
+# wasm-opt for release builds: npm's binaryen (Debian's is too old for the WASM rustc emits).
+BINARYEN_VERSION="132.0.0"
+ensure_wasm_opt() {
+  local dir="$HOME/.cache/databaseai/binaryen-$BINARYEN_VERSION"
+  if [ ! -x "$dir/node_modules/.bin/wasm-opt" ]; then
+    log "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION" >/dev/null)
+  fi
+  export PATH="$dir/node_modules/.bin:$PATH"
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_cargo_leptos
