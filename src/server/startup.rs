@@ -61,9 +61,10 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
     std::fs::create_dir_all(settings.data_dir.join("sqlite"))?;
     let store = Store::connect(&settings.store_url()).await?;
     let secrets = SecretBox::load(settings.secret_key.as_ref(), &settings.data_dir)?;
+    let named = |hosts: &[String]| -> Vec<String> { hosts.iter().filter(|h| !h.trim().is_empty()).cloned().collect() };
     let policy = DatasourcePolicy {
         data_dir: settings.data_dir.clone(),
-        allowed_hosts: settings.allowed_hosts.iter().filter(|h| !h.trim().is_empty()).cloned().collect(),
+        allowed_hosts: named(&settings.allowed_hosts),
         max_rows: settings.max_rows.max(1),
         statement_timeout: Duration::from_millis(settings.statement_timeout_ms.max(100)),
     };
@@ -72,8 +73,8 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         demo::ensure_demo(&store, &datasources).await?;
     }
     let url_policy = LlmUrlPolicy {
-        allowed_hosts: settings.allowed_hosts.iter().filter(|h| !h.trim().is_empty()).cloned().collect(),
-        http_hosts: settings.llm_http_hosts.iter().filter(|h| !h.trim().is_empty()).cloned().collect(),
+        allowed_hosts: named(&settings.allowed_hosts),
+        http_hosts: named(&settings.llm_http_hosts),
     };
     let llm = match &settings.llm_base_url {
         Some(url) if !url.trim().is_empty() => {

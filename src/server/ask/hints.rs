@@ -30,26 +30,14 @@ pub fn unknown_identifier(error: &str) -> Option<(&'static str, String)> {
     None
 }
 
-/// The table an alias (or a bare table name) stands for in `sql`: the name right before
-/// `alias` or `AS alias` after FROM/JOIN, when it is one of `tables`.
+/// The table an alias (or a bare table name) stands for in `sql`'s FROM/JOIN clauses.
 fn table_for_alias<'a>(sql: &str, alias: &str, tables: &[&'a SchemaTable]) -> Option<&'a SchemaTable> {
-    let tokens: Vec<String> = sql
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')' || c == ';')
-        .filter(|t| !t.is_empty())
-        .map(|t| t.trim_matches('"').to_lowercase())
-        .collect();
     let alias = alias.trim_matches('"').to_lowercase();
-    let find = |name: &str| tables.iter().copied().find(|t| t.name.to_lowercase() == name || t.qualified_name().to_lowercase() == name);
-    if let Some(t) = find(&alias) {
-        return Some(t);
-    }
-    tokens.iter().enumerate().find_map(|(i, token)| {
-        if *token != alias || i == 0 {
-            return None;
-        }
-        let before = if tokens[i - 1] == "as" && i >= 2 { &tokens[i - 2] } else { &tokens[i - 1] };
-        find(before)
-    })
+    tables
+        .iter()
+        .copied()
+        .find(|t| t.name.to_lowercase() == alias || t.qualified_name().to_lowercase() == alias)
+        .or_else(|| relations(sql, tables).into_iter().find(|(name, _)| *name == alias).map(|(_, t)| t))
 }
 
 /// Words that can follow a table in FROM/JOIN where an alias would otherwise be.

@@ -54,27 +54,16 @@ impl Store {
     }
 
     /// The last `limit` turns, oldest first.
-    pub async fn recent_turns(&self, conversation_id: &str, limit: i64) -> Result<Vec<TurnRecord>, sqlx::Error> {
+    pub async fn recent_turns(&self, conversation_id: &str, limit: i64) -> Result<Vec<ConversationTurn>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT question, sql_text, explanation, error, row_count FROM turns WHERE conversation_id = $1 \
+            "SELECT question, sql_text, explanation, error, row_count, created_at_ms FROM turns WHERE conversation_id = $1 \
              ORDER BY created_at_ms DESC, id DESC LIMIT $2",
         )
         .bind(conversation_id)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let mut turns = rows
-            .iter()
-            .map(|r| {
-                Ok(TurnRecord {
-                    question: r.try_get("question")?,
-                    sql: r.try_get("sql_text")?,
-                    explanation: r.try_get("explanation")?,
-                    error: r.try_get("error")?,
-                    row_count: r.try_get("row_count")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let mut turns = rows.iter().map(turn_from_row).collect::<Result<Vec<_>, _>>()?;
         turns.reverse();
         Ok(turns)
     }
@@ -110,17 +99,17 @@ impl Store {
         .bind(conversation_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ConversationTurn {
-                    question: r.try_get("question")?,
-                    sql: r.try_get("sql_text")?,
-                    explanation: r.try_get("explanation")?,
-                    error: r.try_get("error")?,
-                    row_count: r.try_get("row_count")?,
-                    created_at_ms: r.try_get("created_at_ms")?,
-                })
-            })
-            .collect()
+        rows.iter().map(turn_from_row).collect()
     }
+}
+
+fn turn_from_row(r: &sqlx::any::AnyRow) -> Result<ConversationTurn, sqlx::Error> {
+    Ok(ConversationTurn {
+        question: r.try_get("question")?,
+        sql: r.try_get("sql_text")?,
+        explanation: r.try_get("explanation")?,
+        error: r.try_get("error")?,
+        row_count: r.try_get("row_count")?,
+        created_at_ms: r.try_get("created_at_ms")?,
+    })
 }
