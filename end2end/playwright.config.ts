@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { ADMIN_STATE } from "./tests/accounts";
 
 // Debian's Chromium: Playwright cannot download browsers on this network.
 export default defineConfig({
@@ -16,5 +17,10 @@ export default defineConfig({
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
     },
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  // "setup" creates the admin account through the first-run page of a fresh server and saves
+  // its session; every other test starts signed in as that admin unless it says otherwise.
+  projects: [
+    { name: "setup", testMatch: /first-run\.setup\.ts/, use: { browserName: "chromium" } },
+    { name: "chromium", dependencies: ["setup"], use: { browserName: "chromium", storageState: ADMIN_STATE } },
+  ],
 });

@@ -2,7 +2,7 @@
 use std::net::SocketAddr;
 
 use databaseai::server::{
-    config::{Command, Settings},
+    config::{AdminCommand, Command, Settings},
     eval, startup, telemetry,
 };
 
@@ -30,6 +30,15 @@ async fn main() {
                 std::process::exit(1);
             }
         }
+    }
+    if let Some(Command::Admin(command)) = &settings.command {
+        std::process::exit(match admin(&settings, command).await {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("databaseai admin: {e}");
+                1
+            }
+        });
     }
     let addr = SocketAddr::new(settings.bind, settings.port);
     let state = match startup::build_state(&settings, startup::leptos_options(addr)).await {
@@ -64,5 +73,22 @@ async fn main() {
     if let Err(e) = startup::serve(listener, state, startup::shutdown_signal()).await {
         tracing::error!(error = %e, "server error");
         std::process::exit(1);
+    }
+}
+
+/// `databaseai admin …`: works on the app store directly, so it runs beside a live server.
+async fn admin(settings: &Settings, command: &AdminCommand) -> Result<(), String> {
+    use databaseai::server::{auth::accounts, store::Store};
+    let store = Store::connect(&settings.store_url()).await.map_err(|e| e.to_string())?;
+    match command {
+        AdminCommand::CreateToken { user, name } => {
+            // Only accounts people sign in to (not the built-in no-auth or eval users).
+            let found = store.user_with_hash(user).await.map_err(|e| e.to_string())?;
+            let user = found.and_then(|(u, hash)| hash.map(|_| u)).ok_or(format!("no account is named {user:?}"))?;
+            let created = accounts::create_token(&store, &user, name).await.map_err(|e| e.public_message())?;
+            // Only the secret on stdout, so scripts can capture it.
+            println!("{}", created.secret);
+            Ok(())
+        }
     }
 }

@@ -9,7 +9,22 @@ use super::model::{
 };
 
 #[cfg(feature = "ssr")]
-use crate::server::state::app_state;
+use crate::server::auth::access;
+
+/// The signed-in principal and the app state, or the failure the function returns.
+/// Every server function starts with it (the middleware already refused anonymous calls).
+#[cfg(feature = "ssr")]
+macro_rules! signed_in {
+    () => {
+        match crate::server::auth::signed_in() {
+            Ok((state, principal)) => (state, principal.user),
+            Err(e) => return Ok(Err(Failure::from(e))),
+        }
+    };
+}
+
+mod accounts;
+pub use accounts::*;
 
 /// An expected failure (bad input, rejected SQL, a database error) travels as data with
 /// HTTP 200: it is an answer, not a broken request, so the browser does not log it.
@@ -42,91 +57,101 @@ pub fn outcome<T>(r: Result<Outcome<T>, ServerFnError>) -> Result<T, String> {
 
 #[server(input = Json, endpoint = "datasources/list")]
 pub async fn list_datasources() -> Result<Outcome<Vec<DatasourceSummary>>, ServerFnError> {
-    Ok(app_state()?.datasources.list().await.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::list_datasources(&state, &me).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/get")]
 pub async fn get_datasource(id: String) -> Result<Outcome<DatasourceSummary>, ServerFnError> {
-    Ok(app_state()?.datasources.get(&id).await.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::get_datasource(&state, &me, &id).await.map_err(Failure::from))
 }
 
 /// Creates (`id: None`) or updates a datasource.
 #[server(input = Json, endpoint = "datasources/save")]
 pub async fn save_datasource(id: Option<String>, input: DatasourceInput) -> Result<Outcome<DatasourceSummary>, ServerFnError> {
-    let service = app_state()?.datasources;
-    let saved = match id {
-        Some(id) => service.update(&id, &input).await,
-        None => service.create(&input).await,
-    };
-    Ok(saved.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::save_datasource(&state, &me, id.as_deref(), &input).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/delete")]
 pub async fn delete_datasource(id: String) -> Result<Outcome<()>, ServerFnError> {
-    Ok(app_state()?.datasources.delete(&id).await.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::delete_datasource(&state, &me, &id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/test")]
 pub async fn test_datasource(id: String) -> Result<Outcome<ConnectionTest>, ServerFnError> {
-    Ok(app_state()?.datasources.test(&id).await.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::test_datasource(&state, &me, &id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/schema")]
 pub async fn get_schema(id: String, refresh: bool) -> Result<Outcome<SchemaInfo>, ServerFnError> {
-    Ok(app_state()?.datasources.schema(&id, refresh).await.map(|s| s.as_ref().clone()).map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::schema(&state, &me, &id, refresh).await.map(|s| s.as_ref().clone()).map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/sql")]
 pub async fn run_sql(id: String, request: SqlRequest) -> Result<Outcome<QueryResult>, ServerFnError> {
-    Ok(app_state()?.datasources.run_sql(&id, &request).await.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::run_sql(&state, &me, &id, &request).await.map_err(Failure::from))
 }
 
-/// Stops a running query or ask by its client-chosen id; false when nothing by that id runs.
+/// Stops one of your running queries or asks by its client-chosen id; false when none runs.
 #[server(input = Json, endpoint = "queries/cancel")]
 pub async fn cancel_query(query_id: String) -> Result<Outcome<bool>, ServerFnError> {
-    let state = app_state()?;
-    Ok(Ok(state.ask.cancel(&query_id).await || state.datasources.cancel(&query_id).await))
+    let (state, me) = signed_in!();
+    Ok(Ok(access::cancel(&state, &me, &query_id).await))
 }
 
 #[server(input = Json, endpoint = "datasources/ask")]
 pub async fn ask_question(id: String, request: AskRequest) -> Result<Outcome<AskResponse>, ServerFnError> {
-    Ok(app_state()?.ask.ask(&id, &request).await.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::ask(&state, &me, &id, &request).await.map_err(Failure::from))
 }
 
 /// The same ask with live progress: one JSON `AskEvent` per line, ending with `done` or `failed`.
 #[server(input = Json, output = StreamingText, endpoint = "datasources/ask_stream")]
 pub async fn ask_stream(id: String, request: AskRequest) -> Result<TextStream, ServerFnError> {
-    let events = app_state()?.ask.ask_events(id, request);
+    let (state, principal) = crate::server::auth::signed_in().map_err(|e| ServerFnError::new(e.public_message()))?;
+    let events = access::ask_events(&state, &principal.user, id, request).await;
     Ok(TextStream::new(crate::server::ask::events::json_lines(events)))
 }
 
 #[server(input = Json, endpoint = "datasources/conversations")]
 pub async fn list_conversations(id: String) -> Result<Outcome<Vec<ConversationSummary>>, ServerFnError> {
-    Ok(app_state()?.ask.conversations(&id).await.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::conversations(&state, &me, &id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "conversations/get")]
 pub async fn get_conversation(id: String) -> Result<Outcome<Vec<ConversationTurn>>, ServerFnError> {
-    Ok(app_state()?.ask.conversation(&id).await.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::conversation(&state, &me, &id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "settings/llm/get")]
 pub async fn get_llm_settings() -> Result<Outcome<LlmProviderView>, ServerFnError> {
-    Ok(Ok(app_state()?.llm.view().await))
+    let (state, me) = signed_in!();
+    Ok(access::llm_settings(&state, &me).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "settings/llm/save")]
 pub async fn save_llm_settings(input: LlmProviderInput) -> Result<Outcome<LlmProviderView>, ServerFnError> {
-    Ok(app_state()?.llm.save(&input).await.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::save_llm_settings(&state, &me, &input).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "settings/llm/test")]
 pub async fn test_llm_settings(input: LlmProviderInput) -> Result<Outcome<LlmTestResult>, ServerFnError> {
-    Ok(app_state()?.llm.test(&input).await.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::test_llm_settings(&state, &me, &input).await.map_err(Failure::from))
 }
 
 /// Forgets the settings saved on the page and goes back to the flags / environment.
 #[server(input = Json, endpoint = "settings/llm/reset")]
 pub async fn reset_llm_settings() -> Result<Outcome<LlmProviderView>, ServerFnError> {
-    Ok(app_state()?.llm.reset().await.map_err(Failure::from))
+    let (state, me) = signed_in!();
+    Ok(access::reset_llm_settings(&state, &me).await.map_err(Failure::from))
 }

@@ -36,3 +36,13 @@ pub fn new_query_id() -> String {
         String::from("q-server")
     }
 }
+
+/// Loads another page (a full load, so every resource starts from the new session).
+pub fn go_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = leptos::prelude::window().location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}

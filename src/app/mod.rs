@@ -11,10 +11,20 @@ pub mod browser;
 pub mod components;
 pub mod model;
 pub mod pages;
+pub mod session;
 
-use pages::{datasources::DatasourcesPage, settings::SettingsPage, workbench::WorkbenchPage};
+use pages::{
+    account::AccountPage,
+    admin::AdminPage,
+    datasources::DatasourcesPage,
+    login::{LoginPage, SetupPage},
+    settings::SettingsPage,
+    workbench::WorkbenchPage,
+};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::startup::set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -36,6 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    session::provide_session();
     // Effects run only in the browser, after hydration: tests wait for this marker.
     Effect::new(move |_| browser::mark_hydrated());
     view! {
@@ -44,16 +55,17 @@ pub fn App() -> impl IntoView {
         <Router>
             <header class="topbar">
                 <a href="/" class="brand">"DatabaseAI"</a>
-                <nav>
-                    <a href="/">"Datasources"</a>
-                    <a href="/settings">"Settings"</a>
-                </nav>
+                <session::UserNav/>
             </header>
             <main>
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=DatasourcesPage/>
                     <Route path=path!("/datasources/:id") view=WorkbenchPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
+                    <Route path=path!("/admin") view=AdminPage/>
+                    <Route path=path!("/account") view=AccountPage/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/setup") view=SetupPage/>
                 </Routes>
             </main>
         </Router>

@@ -343,3 +343,6 @@ pub struct LlmTestResult {
     pub message: String,
     pub elapsed_ms: u64,
 }
+
+mod accounts;
+pub use accounts::*;

@@ -98,6 +98,35 @@ pub struct Settings {
     #[arg(long, env = "DATABASEAI_METRICS_PORT")]
     pub metrics_port: Option<u16>,
 
+    /// Single-user mode without accounts: every request acts as a built-in admin. Refused
+    /// unless the server listens on a loopback address.
+    #[arg(long, env = "DATABASEAI_NO_AUTH")]
+    pub no_auth: bool,
+
+    /// First admin account for headless installs, created at start-up when no account exists
+    /// (otherwise the browser asks for one on first visit).
+    #[arg(long, env = "DATABASEAI_ADMIN_USER")]
+    pub admin_user: Option<String>,
+
+    #[arg(long, env = "DATABASEAI_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<SecretString>,
+
+    /// A session ends after this many minutes without a request.
+    #[arg(long, env = "DATABASEAI_SESSION_IDLE_MINUTES", default_value_t = 480)]
+    pub session_idle_minutes: u64,
+
+    /// Mark the session cookie Secure even when no proxy says the request came over HTTPS.
+    #[arg(long, env = "DATABASEAI_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// Questions one user may ask per minute.
+    #[arg(long, env = "DATABASEAI_ASK_PER_MINUTE", default_value_t = 30)]
+    pub ask_per_minute: u32,
+
+    /// Sign-in attempts per minute for one username.
+    #[arg(long, env = "DATABASEAI_LOGIN_PER_MINUTE", default_value_t = 10)]
+    pub login_per_minute: u32,
+
     /// Log as JSON lines (for log collectors) instead of human-readable text.
     #[arg(long, env = "DATABASEAI_LOG_JSON")]
     pub log_json: bool,
@@ -110,6 +139,20 @@ pub struct Settings {
 pub enum Command {
     /// Measure the ask pipeline's execution accuracy on a question set (sql-eval CSV format).
     Eval(EvalArgs),
+    /// Administration from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum AdminCommand {
+    /// Create a personal API token for a user and print it (shown once).
+    CreateToken {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -82,7 +82,9 @@ pub async fn ensure_demo(store: &Store, service: &DatasourceService) -> anyhow_l
         tracing::info!(path = %path.display(), "built the demo database");
     }
     if store.claim_setting(CREATED_FLAG, "1").await? {
-        service.create_builtin_sqlite(DEMO_NAME, DEMO_RELATIVE_PATH).await.map_err(|e| e.to_string())?;
+        let id = service.create_builtin_sqlite(DEMO_NAME, DEMO_RELATIVE_PATH).await.map_err(|e| e.to_string())?;
+        // The demo holds no one's data: every account may use it.
+        store.set_datasource_grantees(&id, &["*".to_string()]).await?;
         tracing::info!("registered the demo datasource");
     }
     Ok(())

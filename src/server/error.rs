@@ -27,6 +27,14 @@ pub enum AppError {
     Connection(String),
     #[error("network policy: {0}")]
     Forbidden(String),
+    /// No valid session or API token.
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Signed in, but the role does not allow this.
+    #[error("{0}")]
+    NotAllowed(&'static str),
+    #[error("too many requests: try again in {0} s")]
+    RateLimited(u64),
     /// The language model was unreachable, too slow, or never produced a usable query.
     #[error("{0}")]
     Llm(String),
@@ -54,6 +62,9 @@ impl AppError {
             AppError::AskCancelled => "ask_cancelled",
             AppError::Connection(_) => "connection_failed",
             AppError::Forbidden(_) => "forbidden",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::NotAllowed(_) => "not_allowed",
+            AppError::RateLimited(_) => "rate_limited",
             AppError::Llm(_) => "llm_failed",
             AppError::Internal(_) => "internal",
         }
@@ -68,7 +79,9 @@ impl AppError {
             AppError::QueryTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::QueryCancelled | AppError::AskCancelled => StatusCode::CONFLICT,
             AppError::Connection(_) | AppError::Llm(_) => StatusCode::BAD_GATEWAY,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -123,6 +123,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
     let addr = std::net::SocketAddr::new(settings.bind, settings.port);
     let state = startup::build_state(&settings, startup::leptos_options(addr)).await?;
     let pg = url::Url::parse(&args.pg_url)?;
+    let runner = state.auth.system_user("eval").await.map_err(|e| e.public_message())?;
 
     let mut reader = csv::Reader::from_path(&args.questions)?;
     let questions: Vec<Question> = reader.deserialize().collect::<Result<_, _>>()?;
@@ -160,7 +161,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
             format!("{}\nInstructions: {}", q.question, q.instructions.trim())
         };
         let t0 = Instant::now();
-        let answer = state.ask.ask(ds, &AskRequest { question, conversation_id: None, pinned_tables: vec![], ask_id: None }).await;
+        let answer = state.ask.ask(&runner, ds, &AskRequest { question, conversation_id: None, pinned_tables: vec![], ask_id: None }).await;
         let seconds = t0.elapsed().as_secs_f64();
         let (correct, predicted_sql, error, attempts) = match answer {
             Ok(a) => {

@@ -1,6 +1,7 @@
 //! Server-only code (feature "ssr"): configuration, app store, datasources, SQL guard,
 //! execution, schema introspection and the HTTP API.
 pub mod ask;
+pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod datasources;

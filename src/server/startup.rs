@@ -17,6 +17,7 @@ use tower_http::{
 
 use super::{
     ask::{AskService, AskSettings},
+    auth::{middleware::authenticate, AuthService, AuthSettings},
     config::{anyhow_like, Settings},
     datasources::netpolicy,
     llm::{
@@ -31,10 +32,24 @@ use super::{
 };
 use crate::app::{shell, App};
 
-/// Content-Security-Policy: same-origin everything; WASM needs 'wasm-unsafe-eval' and the
-/// hydration bootstrap is an inline module script.
-const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// Content-Security-Policy for everything but pages: no inline script at all. Pages get
+/// `page_csp` with the nonce leptos puts on its hydration and resource scripts.
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+/// A page's policy: only scripts from this origin or carrying this response's nonce run.
+pub fn page_csp(nonce: &str) -> String {
+    CSP.replacen("script-src 'self'", &format!("script-src 'self' 'nonce-{nonce}'"), 1)
+}
+
+/// Called while a page renders on the server: sends its nonce-based policy.
+pub fn set_page_csp() {
+    use leptos::prelude::use_context;
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else { return };
+    if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce)) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
 
 /// Leptos options from cargo-leptos's `LEPTOS_*` variables when present, else defaults that
 /// fit a release tarball (`site/` beside the binary) or a source checkout (`target/site`).
@@ -59,6 +74,9 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
 pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> anyhow_like::Result<AppState> {
     std::fs::create_dir_all(&settings.data_dir)?;
     std::fs::create_dir_all(settings.data_dir.join("sqlite"))?;
+    if settings.no_auth && !settings.bind.is_loopback() {
+        return Err(format!("--no-auth is only allowed on a loopback address, not {}: anyone who reaches the port would be an admin", settings.bind).into());
+    }
     let store = Store::connect(&settings.store_url()).await?;
     let secrets = SecretBox::load(settings.secret_key.as_ref(), &settings.data_dir)?;
     let named = |hosts: &[String]| -> Vec<String> { hosts.iter().filter(|h| !h.trim().is_empty()).cloned().collect() };
@@ -103,7 +121,26 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
             answer_format: settings.llm_answer_format,
         },
     ));
-    Ok(AppState { leptos_options, store, datasources, llm, ask, metrics_on_app_port: settings.metrics_port.is_none() })
+    let auth = Arc::new(auth_service(settings, store.clone()).await?);
+    Ok(AppState { leptos_options, store, datasources, llm, ask, auth, metrics_on_app_port: settings.metrics_port.is_none() })
+}
+
+async fn auth_service(settings: &Settings, store: Store) -> anyhow_like::Result<AuthService> {
+    use secrecy::ExposeSecret;
+    let admin = match (&settings.admin_user, &settings.admin_password) {
+        (Some(user), Some(password)) if !user.trim().is_empty() => Some((user.trim().to_string(), password.expose_secret().to_string())),
+        (Some(_), None) => return Err("DATABASEAI_ADMIN_USER needs DATABASEAI_ADMIN_PASSWORD".into()),
+        _ => None,
+    };
+    let auth_settings = AuthSettings {
+        no_auth: settings.no_auth,
+        idle_timeout: Duration::from_secs(settings.session_idle_minutes.max(1) * 60),
+        secure_cookies: settings.secure_cookies,
+        login_per_minute: settings.login_per_minute,
+        ask_per_minute: settings.ask_per_minute,
+        test_per_minute: 20,
+    };
+    AuthService::new(store, auth_settings, admin).await.map_err(|e| format!("accounts: {}", e.public_message()).into())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -119,10 +156,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(2 * http::MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(axum::middleware::from_fn(metrics::track_http))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())

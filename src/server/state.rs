@@ -4,7 +4,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use super::{ask::AskService, datasources::DatasourceService, error::AppError, llm::provider::LlmProviders, store::Store};
+use super::{ask::AskService, auth::AuthService, datasources::DatasourceService, error::AppError, llm::provider::LlmProviders, store::Store};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -13,6 +13,7 @@ pub struct AppState {
     pub datasources: Arc<DatasourceService>,
     pub llm: Arc<LlmProviders>,
     pub ask: Arc<AskService>,
+    pub auth: Arc<AuthService>,
     /// False when `/metrics` has its own port.
     pub metrics_on_app_port: bool,
 }

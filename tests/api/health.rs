@@ -30,8 +30,21 @@ async fn pages_render_on_the_server_with_security_headers() {
     let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert!(csp.contains("frame-ancestors 'none'"));
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    // Strict script policy: no 'unsafe-inline'; inline scripts run only with this response's nonce.
+    let script_src = csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap().to_string();
+    assert!(!script_src.contains("unsafe-inline"), "{csp}");
+    let nonce = script_src.split("'nonce-").nth(1).and_then(|n| n.split('\'').next()).expect("a nonce").to_string();
     let html = r.text().await.unwrap();
     assert!(html.contains("Demo shop"), "the list is server-rendered");
+    let scripts: Vec<&str> = html.split("<script").skip(1).map(|s| s.split('>').next().unwrap()).collect();
+    assert!(!scripts.is_empty());
+    for tag in scripts {
+        assert!(tag.contains(&format!("nonce=\"{nonce}\"")) || tag.contains("src="), "script without the nonce: <script{tag}>");
+    }
+    let again = app.client.get(app.url("/")).send().await.unwrap();
+    assert!(!again.headers()["content-security-policy"].to_str().unwrap().contains(&nonce), "a new nonce per response");
+    let api = app.client.get(app.url("/api/v1/datasources")).send().await.unwrap();
+    assert!(!api.headers()["content-security-policy"].to_str().unwrap().contains("nonce-"));
     let r = app.client.get(app.url("/no/such/page")).send().await.unwrap();
     assert_eq!(r.status(), 404);
 }

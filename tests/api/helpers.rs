@@ -1,7 +1,15 @@
 use std::net::SocketAddr;
 
 use clap::Parser;
-use databaseai::server::{config::Settings, startup, state::AppState};
+use databaseai::{
+    app::model::{NewUserInput, Role, UserView},
+    server::{
+        auth::{accounts, create_user},
+        config::Settings,
+        startup,
+        state::AppState,
+    },
+};
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor, PgConnection};
 
@@ -50,7 +58,11 @@ pub enum StoreKind {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Signed in as the admin (a personal token).
     pub client: reqwest::Client,
+    /// Signed in as no one.
+    pub anon: reqwest::Client,
+    pub admin: UserView,
     pub state: AppState,
     pub data_dir: tempfile::TempDir,
 }
@@ -107,7 +119,42 @@ pub async fn spawn_app(store: StoreKind, extra_args: &[&str]) -> TestApp {
     let state = startup::build_state(&settings, startup::leptos_options(addr)).await.unwrap();
     let serve_state = state.clone();
     tokio::spawn(async move { startup::serve(listener, serve_state, std::future::pending()).await });
-    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap();
-    TestApp { addr, client, state, data_dir }
+    let admin = create_user(&state.store, &NewUserInput { username: "admin".into(), password: ADMIN_PASSWORD.into(), role: Role::Admin }).await.unwrap();
+    let client = client_with_token(&token_for(&state, &admin).await);
+    let anon = reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap();
+    TestApp { addr, client, anon, admin, state, data_dir }
+}
+
+pub const ADMIN_PASSWORD: &str = "admin-password";
+
+pub async fn token_for(state: &AppState, user: &UserView) -> String {
+    accounts::create_token(&state.store, user, "tests").await.unwrap().secret
+}
+
+/// A client that sends `Authorization: Bearer <token>` with every request.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).timeout(std::time::Duration::from_secs(60)).build().unwrap()
+}
+
+impl TestApp {
+    /// A new account with this role and a client signed in as it.
+    pub async fn user(&self, username: &str, role: Role) -> (UserView, reqwest::Client) {
+        let user = create_user(&self.state.store, &NewUserInput { username: username.into(), password: "user-password".into(), role }).await.unwrap();
+        let client = client_with_token(&token_for(&self.state, &user).await);
+        (user, client)
+    }
+}
+
+/// Status and JSON body of a request made with `client`.
+pub async fn call(client: &reqwest::Client, method: reqwest::Method, url: &str, body: Option<Value>) -> (u16, Value) {
+    let mut r = client.request(method, url);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
 }
 

@@ -1,6 +1,7 @@
 //! The one integration-test binary: the real app on a random port, driven over HTTP,
 //! against the real PostgreSQL on 127.0.0.1:5432 and real SQLite files.
 mod ask;
+mod auth;
 mod datasources;
 mod deploy;
 mod guard_db;

@@ -36,6 +36,8 @@ impl Replica {
             .arg(data_dir.path())
             .args(extra)
             .env("DATABASEAI_SECRET_KEY", SHARED_KEY)
+            .env("DATABASEAI_ADMIN_USER", "admin")
+            .env("DATABASEAI_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -55,6 +57,20 @@ impl Replica {
         format!("{}{path}", self.base)
     }
 
+    /// Signs in here; returns the session cookie.
+    async fn sign_in(&self) -> String {
+        let r = self.client.post(self.url("/api/v1/auth/login")).json(&json!({"username": "admin", "password": ADMIN_PASSWORD})).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+    }
+
+    /// From now on every request carries this session cookie.
+    fn use_session(&mut self, cookie: &str) {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
+        self.client = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    }
+
     async fn get(&self, path: &str) -> Value {
         self.client.get(self.url(path)).send().await.unwrap().json().await.unwrap()
     }
@@ -70,7 +86,13 @@ async fn two_replicas_share_one_postgres_store() {
     let store_url = pg_db_url(&create_pg_database("SELECT 1").await);
     let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM customers", "Counts customers.")]).await;
     // Started together: migrations and the demo registration must not race.
-    let (a, b) = tokio::join!(Replica::start(&store_url, &stub.base_url), Replica::start(&store_url, &stub.base_url));
+    let (mut a, mut b) = tokio::join!(Replica::start(&store_url, &stub.base_url), Replica::start(&store_url, &stub.base_url));
+    // A session created on A is valid on B (sessions live in the shared store).
+    assert_eq!(b.client.get(b.url("/api/v1/datasources")).send().await.unwrap().status(), 401);
+    let cookie = a.sign_in().await;
+    a.use_session(&cookie);
+    b.use_session(&cookie);
+    assert_eq!(b.get("/api/v1/auth/me").await["user"]["username"], "admin");
     let (list_a, list_b) = (a.get("/api/v1/datasources").await, b.get("/api/v1/datasources").await);
     assert_eq!(list_a, list_b);
     assert_eq!(list_a.as_array().unwrap().len(), 1, "one demo datasource, registered once: {list_a}");
@@ -105,6 +127,8 @@ async fn sigterm_lets_an_ask_finish_and_metrics_can_have_their_own_port() {
     let stub = StubLlm::start(vec![Reply::Slow(Duration::from_secs(2), Box::new(answer("SELECT count(*) AS n FROM orders", "Counts orders.")))]).await;
     let metrics_port = free_port();
     let mut app = Replica::start_with(&store_url, &stub.base_url, &["--metrics-port", &metrics_port.to_string()]).await;
+    let cookie = app.sign_in().await;
+    app.use_session(&cookie);
     let metrics_url = format!("http://127.0.0.1:{metrics_port}/metrics");
     let scrape = app.client.get(&metrics_url).send().await.unwrap();
     assert_eq!(scrape.status(), 200);

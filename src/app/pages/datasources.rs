@@ -5,6 +5,7 @@ use crate::app::{
     api::{delete_datasource, list_datasources, outcome, test_datasource},
     components::datasource_form::{ConnectionTestView, DatasourceForm},
     model::{ConnectionTest, DatasourceSummary, Engine},
+    session::{use_session, AdminOnly},
 };
 
 #[component]
@@ -12,6 +13,7 @@ pub fn DatasourcesPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let list = Resource::new(move || version.get(), |_| async move { outcome(list_datasources().await) });
     let editing = RwSignal::new(None::<DatasourceSummary>);
+    let session = use_session();
     let on_saved = Callback::new(move |_: DatasourceSummary| {
         editing.set(None);
         version.update(|v| *v += 1);
@@ -19,19 +21,20 @@ pub fn DatasourcesPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>"Datasources"</h1>
-            <p class="lead">"Connect a database, then open it to browse its schema and run read-only SQL."</p>
+            <p class="lead">"Open a datasource to ask questions, browse its schema and run read-only SQL."</p>
             <Transition fallback=|| view! { <p class="muted">"Loading datasources…"</p> }>
                 {move || Suspend::new(async move {
+                    let admin = session.await.and_then(|s| s.user).is_some_and(|u| u.is_admin());
                     match list.await {
                         Ok(items) if items.is_empty() => {
-                            view! { <p class="muted">"No datasources yet. Add one below."</p> }.into_any()
+                            view! { <p class="muted">"No datasources yet. An admin can add one here, or share one with you."</p> }.into_any()
                         }
                         Ok(items) => {
                             view! {
                                 <ul class="ds-list">
                                     {items
                                         .into_iter()
-                                        .map(|ds| view! { <DatasourceCard ds editing version/> })
+                                        .map(|ds| view! { <DatasourceCard ds editing version admin/> })
                                         .collect_view()}
                                 </ul>
                             }
@@ -41,7 +44,9 @@ pub fn DatasourcesPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <DatasourceForm editing on_saved/>
+            <AdminOnly>
+                <DatasourceForm editing on_saved/>
+            </AdminOnly>
         </section>
     }
 }
@@ -60,7 +65,7 @@ fn describe(ds: &DatasourceSummary) -> String {
 }
 
 #[component]
-fn DatasourceCard(ds: DatasourceSummary, editing: RwSignal<Option<DatasourceSummary>>, version: RwSignal<u32>) -> impl IntoView {
+fn DatasourceCard(ds: DatasourceSummary, editing: RwSignal<Option<DatasourceSummary>>, version: RwSignal<u32>, admin: bool) -> impl IntoView {
     let id = ds.id.clone();
     let test = Action::new(move |id: &String| {
         let id = id.clone();
@@ -88,6 +93,7 @@ fn DatasourceCard(ds: DatasourceSummary, editing: RwSignal<Option<DatasourceSumm
             </div>
             <div class="ds-actions">
                 <a class="button primary" href=format!("/datasources/{id}")>"Open"</a>
+                {admin.then(|| view! {
                 <button on:click=move |_| { test.dispatch(id_test.clone()); } disabled=move || test.pending().get()>
                     {move || if test.pending().get() { "Testing…" } else { "Test" }}
                 </button>
@@ -104,6 +110,7 @@ fn DatasourceCard(ds: DatasourceSummary, editing: RwSignal<Option<DatasourceSumm
                         view! { <button on:click=move |_| confirming.set(true)>"Delete"</button> }.into_any()
                     }
                 }}
+                })}
             </div>
             {move || test.value().get().map(|r: Result<ConnectionTest, String>| match r {
                 Ok(t) => view! { <ConnectionTestView test=t/> }.into_any(),

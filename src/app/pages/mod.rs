@@ -1,3 +1,6 @@
+pub mod account;
+pub mod admin;
 pub mod datasources;
+pub mod login;
 pub mod settings;
 pub mod workbench;

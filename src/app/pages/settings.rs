@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::app::{
     api::{get_llm_settings, outcome, reset_llm_settings, save_llm_settings, test_llm_settings},
     model::{LlmProviderInput, LlmProviderView, LlmTestResult},
+    session::AdminPage,
 };
 
 #[derive(Clone, Copy)]
@@ -66,6 +67,15 @@ fn source_label(source: &str) -> &'static str {
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <AdminPage>
+            <LlmSettings/>
+        </AdminPage>
+    }
+}
+
+#[component]
+fn LlmSettings() -> impl IntoView {
     let f = Fields::new();
     let current = RwSignal::new(None::<LlmProviderView>);
     let message = RwSignal::new(None::<Result<String, String>>);

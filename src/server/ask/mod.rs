@@ -10,12 +10,13 @@ use std::{
 use tokio::sync::{mpsc, Notify};
 
 use crate::{
-    app::model::{AskAttempt, AskEvent, AskRequest, AskResponse, ConversationSummary, ConversationTurn, QueryResult, SqlRequest},
+    app::model::{AskAttempt, AskEvent, AskRequest, AskResponse, ConversationSummary, ConversationTurn, QueryResult, SqlRequest, UserView},
     server::{
         datasources::DatasourceService,
         error::{AppError, AppResult},
         llm::{answer_schema, parse_answer, provider::LlmProviders, ChatMessage, LlmClient},
-        store::{Store, TurnRecord},
+        auth::access::scoped_id,
+        store::{AuditRecord, Store, TurnRecord},
     },
 };
 
@@ -75,37 +76,39 @@ impl AskService {
         AskService { datasources, store, llm, settings, running: Mutex::default() }
     }
 
-    pub async fn ask(&self, datasource_id: &str, request: &AskRequest) -> AppResult<AskResponse> {
-        self.ask_with_progress(datasource_id, request, &|_| {}).await
+    /// Asks as `user`, who must already be allowed to use the datasource (see `auth::access`).
+    pub async fn ask(&self, user: &UserView, datasource_id: &str, request: &AskRequest) -> AppResult<AskResponse> {
+        self.ask_with_progress(user, datasource_id, request, &|_| {}).await
     }
 
-    /// A datasource's conversations, most recent first.
-    pub async fn conversations(&self, datasource_id: &str) -> AppResult<Vec<ConversationSummary>> {
+    /// The user's conversations on a datasource, most recent first.
+    pub async fn conversations(&self, user: &UserView, datasource_id: &str) -> AppResult<Vec<ConversationSummary>> {
         self.datasources.get(datasource_id).await?;
-        Ok(self.store.list_conversations(datasource_id, 100).await?)
+        Ok(self.store.list_conversations(datasource_id, &user.id, 100).await?)
     }
 
-    /// One conversation's turns, oldest first.
-    pub async fn conversation(&self, conversation_id: &str) -> AppResult<Vec<ConversationTurn>> {
-        if self.store.conversation_datasource(conversation_id).await?.is_none() {
+    /// One of the user's conversations, oldest turn first; someone else's is "not found".
+    pub async fn conversation(&self, user: &UserView, conversation_id: &str) -> AppResult<Vec<ConversationTurn>> {
+        if self.store.conversation_datasource(conversation_id, &user.id).await?.is_none() {
             return Err(AppError::NotFound("conversation"));
         }
         Ok(self.store.conversation_turns(conversation_id).await?)
     }
 
-    /// Stops the ask with this id (its model call and its query). False when none is running.
-    pub async fn cancel(&self, ask_id: &str) -> bool {
-        let handle = self.running.lock().expect("ask registry lock").get(ask_id).cloned();
+    /// Stops the user's ask with this id (its model call and its query). False when none runs.
+    pub async fn cancel(&self, user: &UserView, ask_id: &str) -> bool {
+        let key = scoped_id(user, ask_id);
+        let handle = self.running.lock().expect("ask registry lock").get(&key).cloned();
         let Some(handle) = handle else { return false };
         handle.notify_one();
-        self.datasources.cancel(ask_id).await;
+        self.datasources.cancel(&key).await;
         true
     }
 
     /// Runs an ask in its own task and streams its events; the last is `Done` or `Failed`.
     /// Dropping the receiver (the browser went away) drops the work, which closes the model
     /// connection so the model server stops generating.
-    pub fn ask_events(self: &Arc<Self>, datasource_id: String, request: AskRequest) -> mpsc::UnboundedReceiver<AskEvent> {
+    pub fn ask_events(self: &Arc<Self>, user: UserView, datasource_id: String, request: AskRequest) -> mpsc::UnboundedReceiver<AskEvent> {
         let (tx, rx) = mpsc::unbounded_channel();
         let service = self.clone();
         tokio::spawn(async move {
@@ -116,7 +119,7 @@ impl AskService {
                 }
             };
             tokio::select! {
-                outcome = service.ask_with_progress(&datasource_id, &request, &report) => {
+                outcome = service.ask_with_progress(&user, &datasource_id, &request, &report) => {
                     let _ = tx.send(match outcome {
                         Ok(answer) => AskEvent::Done { answer },
                         Err(e) => AskEvent::Failed { message: e.public_message() },
@@ -128,18 +131,26 @@ impl AskService {
         rx
     }
 
-    fn register(&self, ask_id: Option<&str>) -> Running<'_> {
+    /// Registers a running ask under its user-scoped id (None when the client sent no id).
+    fn register(&self, id: Option<String>) -> Running<'_> {
         let cancelled = Arc::new(Notify::new());
-        let id = ask_id.filter(|id| !id.is_empty() && id.len() <= 100).map(str::to_string);
         if let Some(id) = &id {
             self.running.lock().expect("ask registry lock").insert(id.clone(), cancelled.clone());
         }
         Running { service: self, id, cancelled }
     }
 
-    pub async fn ask_with_progress(&self, datasource_id: &str, request: &AskRequest, progress: Progress<'_>) -> AppResult<AskResponse> {
+    pub async fn ask_with_progress(
+        &self,
+        user: &UserView,
+        datasource_id: &str,
+        request: &AskRequest,
+        progress: Progress<'_>,
+    ) -> AppResult<AskResponse> {
         let started = Instant::now();
-        let running = self.register(request.ask_id.as_deref());
+        // Client-chosen ids are scoped to the user, so no one can cancel another's ask.
+        let ask_id = request.ask_id.as_deref().filter(|id| !id.is_empty() && id.len() <= 100).map(|id| scoped_id(user, id));
+        let running = self.register(ask_id.clone());
         let question = request.question.trim();
         if question.is_empty() {
             return Err(AppError::InvalidInput("the question is empty".into()));
@@ -153,7 +164,7 @@ impl AskService {
         let datasource = self.datasources.get(datasource_id).await?;
         let (conversation_id, history) = match &request.conversation_id {
             Some(id) => {
-                if self.store.conversation_datasource(id).await?.as_deref() != Some(datasource_id) {
+                if self.store.conversation_datasource(id, &user.id).await?.as_deref() != Some(datasource_id) {
                     return Err(AppError::NotFound("conversation"));
                 }
                 (id.clone(), self.store.recent_turns(id, HISTORY_TURNS).await?)
@@ -161,7 +172,7 @@ impl AskService {
             None => {
                 let id = uuid::Uuid::new_v4().to_string();
                 let title: String = question.chars().take(80).collect();
-                self.store.create_conversation(&id, datasource_id, &title).await?;
+                self.store.create_conversation(&id, datasource_id, &user.id, &title).await?;
                 (id, Vec::new())
             }
         };
@@ -184,7 +195,7 @@ impl AskService {
         let mut messages = prompt::build_messages(&input, question);
 
         let outcome = tokio::select! {
-            outcome = self.attempt(&llm, datasource_id, request.ask_id.as_deref(), &mut messages, &shown, progress) => outcome,
+            outcome = self.attempt(&llm, datasource_id, ask_id.as_deref(), &mut messages, &shown, progress) => outcome,
             _ = running.cancelled.notified() => Err(AppError::AskCancelled),
         };
         let label = match &outcome {
@@ -204,6 +215,19 @@ impl AskService {
             Err(e) => TurnRecord { question: question.to_string(), sql: None, explanation: None, error: Some(e.public_message()), row_count: None },
         };
         self.store.add_turn(&conversation_id, &turn).await?;
+        let audit = AuditRecord {
+            user_id: Some(user.id.clone()),
+            username: user.username.clone(),
+            action: "ask".into(),
+            datasource_id: Some(datasource_id.to_string()),
+            datasource_name: Some(datasource.name.clone()),
+            question: Some(turn.question.clone()),
+            sql: turn.sql.clone(),
+            status: label.into(),
+            duration_ms: Some(started.elapsed().as_millis() as i64),
+            detail: turn.error.clone(),
+        };
+        self.store.append_audit(&audit).await?;
         let (sql, explanation, mut result, attempts) = outcome?;
         result.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(AskResponse { conversation_id, sql, explanation, result, attempts })

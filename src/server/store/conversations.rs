@@ -16,11 +16,12 @@ pub struct TurnRecord {
 }
 
 impl Store {
-    pub async fn create_conversation(&self, id: &str, datasource_id: &str, title: &str) -> Result<(), sqlx::Error> {
+    pub async fn create_conversation(&self, id: &str, datasource_id: &str, user_id: &str, title: &str) -> Result<(), sqlx::Error> {
         let now = now_ms();
-        sqlx::query("INSERT INTO conversations (id, datasource_id, title, created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $4)")
+        sqlx::query("INSERT INTO conversations (id, datasource_id, user_id, title, created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $5)")
             .bind(id)
             .bind(datasource_id)
+            .bind(user_id)
             .bind(title)
             .bind(now)
             .execute(&self.pool)
@@ -28,9 +29,14 @@ impl Store {
             .map(|_| ())
     }
 
-    /// The datasource a conversation belongs to, if it exists.
-    pub async fn conversation_datasource(&self, id: &str) -> Result<Option<String>, sqlx::Error> {
-        sqlx::query_scalar("SELECT datasource_id FROM conversations WHERE id = $1").bind(id).fetch_optional(&self.pool).await
+    /// The datasource of one of the user's conversations; None when it does not exist or is
+    /// someone else's.
+    pub async fn conversation_datasource(&self, id: &str, user_id: &str) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT datasource_id FROM conversations WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
     }
 
     pub async fn add_turn(&self, conversation_id: &str, turn: &TurnRecord) -> Result<(), sqlx::Error> {
@@ -68,13 +74,14 @@ impl Store {
         Ok(turns)
     }
 
-    /// A datasource's conversations, most recently active first.
-    pub async fn list_conversations(&self, datasource_id: &str, limit: i64) -> Result<Vec<ConversationSummary>, sqlx::Error> {
+    /// The user's conversations on a datasource, most recently active first.
+    pub async fn list_conversations(&self, datasource_id: &str, user_id: &str, limit: i64) -> Result<Vec<ConversationSummary>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT c.id, c.title, c.updated_at_ms, (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns \
-             FROM conversations c WHERE c.datasource_id = $1 ORDER BY c.updated_at_ms DESC, c.id LIMIT $2",
+             FROM conversations c WHERE c.datasource_id = $1 AND c.user_id = $2 ORDER BY c.updated_at_ms DESC, c.id LIMIT $3",
         )
         .bind(datasource_id)
+        .bind(user_id)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;

@@ -4,8 +4,10 @@ use sqlx::{any::AnyPoolOptions, AnyPool};
 
 use super::config::anyhow_like;
 
+mod accounts;
 mod conversations;
 mod datasources;
+pub use accounts::{AuditRecord, NewUserRecord, LOCAL_USERNAME};
 pub use conversations::TurnRecord;
 pub use datasources::{is_unique_violation, DatasourceRecord, NewDatasource};
 

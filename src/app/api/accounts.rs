@@ -1,0 +1,133 @@
+//! Server functions for signing in and out, accounts, tokens, sharing and the audit log.
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::Outcome;
+#[cfg(feature = "ssr")]
+use super::Failure;
+use crate::app::model::{AuditEntry, CreatedToken, DatasourceSharing, LoginInput, NewUserInput, SessionInfo, TokenView, UserView};
+#[cfg(feature = "ssr")]
+use crate::server::auth::{access, accounts};
+
+/// The request's headers and the app state, for the sign-in functions (which run before
+/// anyone is signed in).
+#[cfg(feature = "ssr")]
+fn request() -> Result<(crate::server::state::AppState, axum::http::request::Parts), ServerFnError> {
+    let state = crate::server::state::app_state().map_err(|e| ServerFnError::new(e.public_message()))?;
+    let parts = use_context::<axum::http::request::Parts>().ok_or_else(|| ServerFnError::new("request missing from context"))?;
+    Ok((state, parts))
+}
+
+#[cfg(feature = "ssr")]
+fn set_session_cookie(state: &crate::server::state::AppState, parts: &axum::http::request::Parts, token: Option<&str>) {
+    use crate::server::auth::middleware::is_https;
+    let cookie = state.auth.session_cookie(token, is_https(&parts.headers));
+    if let (Some(response), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), axum::http::HeaderValue::from_str(&cookie)) {
+        response.append_header(axum::http::header::SET_COOKIE, value);
+    }
+}
+
+/// Who is signed in (None when no one), and whether the first admin must still be created.
+#[server(input = Json, endpoint = "auth/session")]
+pub async fn current_session() -> Result<SessionInfo, ServerFnError> {
+    let (state, parts) = request()?;
+    let user = crate::server::auth::middleware::principal_of(&parts.extensions).ok().map(|p| p.user);
+    let setup_needed = user.is_none() && state.auth.setup_needed().await.unwrap_or(false);
+    Ok(SessionInfo { user, setup_needed, auth_enabled: state.auth.enabled() })
+}
+
+#[server(input = Json, endpoint = "auth/login")]
+pub async fn login(input: LoginInput) -> Result<Outcome<UserView>, ServerFnError> {
+    use crate::server::auth::{middleware::cookie_value, SESSION_COOKIE};
+    let (state, parts) = request()?;
+    match state.auth.login(&input, cookie_value(&parts.headers, SESSION_COOKIE)).await {
+        Ok((user, token)) => {
+            set_session_cookie(&state, &parts, Some(&token));
+            Ok(Ok(user))
+        }
+        Err(e) => Ok(Err(Failure::from(e))),
+    }
+}
+
+/// First run: creates the admin account and signs it in.
+#[server(input = Json, endpoint = "auth/setup")]
+pub async fn setup_admin(input: LoginInput) -> Result<Outcome<UserView>, ServerFnError> {
+    use crate::server::auth::{middleware::cookie_value, SESSION_COOKIE};
+    let (state, parts) = request()?;
+    match state.auth.setup_admin(&input, cookie_value(&parts.headers, SESSION_COOKIE)).await {
+        Ok((user, token)) => {
+            set_session_cookie(&state, &parts, Some(&token));
+            Ok(Ok(user))
+        }
+        Err(e) => Ok(Err(Failure::from(e))),
+    }
+}
+
+#[server(input = Json, endpoint = "auth/logout")]
+pub async fn logout() -> Result<Outcome<()>, ServerFnError> {
+    let (state, parts) = request()?;
+    let principal = match crate::server::auth::middleware::principal_of(&parts.extensions) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(Failure::from(e))),
+    };
+    if let Err(e) = state.auth.logout(&principal).await {
+        return Ok(Err(Failure::from(e)));
+    }
+    set_session_cookie(&state, &parts, None);
+    Ok(Ok(()))
+}
+
+#[server(input = Json, endpoint = "users/list")]
+pub async fn list_users() -> Result<Outcome<Vec<UserView>>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(accounts::list_users(&state, &me).await.map_err(Failure::from))
+}
+
+#[server(input = Json, endpoint = "users/create")]
+pub async fn create_user(input: NewUserInput) -> Result<Outcome<UserView>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(accounts::add_user(&state, &me, &input).await.map_err(Failure::from))
+}
+
+#[server(input = Json, endpoint = "users/delete")]
+pub async fn delete_user(id: String) -> Result<Outcome<()>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(accounts::remove_user(&state, &me, &id).await.map_err(Failure::from))
+}
+
+#[server(input = Json, endpoint = "tokens/list")]
+pub async fn list_tokens() -> Result<Outcome<Vec<TokenView>>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(accounts::list_tokens(&state, &me).await.map_err(Failure::from))
+}
+
+#[server(input = Json, endpoint = "tokens/create")]
+pub async fn create_token(name: String) -> Result<Outcome<CreatedToken>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(accounts::create_token(&state.store, &me, &name).await.map_err(Failure::from))
+}
+
+#[server(input = Json, endpoint = "tokens/revoke")]
+pub async fn revoke_token(id: String) -> Result<Outcome<()>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(accounts::revoke_token(&state, &me, &id).await.map_err(Failure::from))
+}
+
+#[server(input = Json, endpoint = "datasources/sharing/get")]
+pub async fn get_sharing(id: String) -> Result<Outcome<DatasourceSharing>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(access::sharing(&state, &me, &id).await.map_err(Failure::from))
+}
+
+#[server(input = Json, endpoint = "datasources/sharing/set")]
+pub async fn set_sharing(id: String, sharing: DatasourceSharing) -> Result<Outcome<DatasourceSharing>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(access::set_sharing(&state, &me, &id, &sharing).await.map_err(Failure::from))
+}
+
+/// One page of the audit log, newest first.
+#[server(input = Json, endpoint = "audit/list")]
+pub async fn audit_log(offset: i64) -> Result<Outcome<Vec<AuditEntry>>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(accounts::audit_log(&state, &me, 200, offset).await.map_err(Failure::from))
+}

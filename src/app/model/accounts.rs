@@ -1,0 +1,133 @@
+//! Accounts, sessions, tokens, sharing and the audit log, as the browser and API clients see
+//! them. Passwords and token secrets only travel inbound, except a new token's secret, which is
+//! shown once.
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Users, datasources, model settings and the audit log.
+    Admin,
+    /// Asks and runs SQL on the datasources shared with them.
+    Analyst,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Analyst => "analyst",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "analyst" => Some(Role::Analyst),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub role: Role,
+}
+
+impl UserView {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// Who is signed in, and whether the first admin still has to be created.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    pub user: Option<UserView>,
+    pub setup_needed: bool,
+    /// False in `--no-auth` single-user mode (there is nothing to sign out of).
+    pub auth_enabled: bool,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LoginInput {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginInput").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewUserInput {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+}
+
+impl std::fmt::Debug for NewUserInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUserInput").field("username", &self.username).field("role", &self.role).finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    /// The token's first characters, to tell tokens apart.
+    pub prefix: String,
+    pub created_at_ms: i64,
+    pub last_used_ms: Option<i64>,
+}
+
+/// A new token: `secret` is shown this once and never stored in clear.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CreatedToken {
+    pub token: TokenView,
+    pub secret: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewTokenInput {
+    pub name: String,
+}
+
+/// Who may use a datasource besides admins.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DatasourceSharing {
+    #[serde(default)]
+    pub everyone: bool,
+    /// User ids.
+    #[serde(default)]
+    pub users: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub at_ms: i64,
+    pub username: String,
+    /// login, login_failed, logout, ask, sql, datasource_saved, … .
+    pub action: String,
+    pub datasource_name: Option<String>,
+    pub question: Option<String>,
+    pub sql: Option<String>,
+    /// ok, failed, cancelled, denied.
+    pub status: String,
+    pub duration_ms: Option<i64>,
+    pub detail: Option<String>,
+}

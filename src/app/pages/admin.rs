@@ -1,0 +1,237 @@
+//! Admin: accounts, who may use which datasource, and the audit log.
+use leptos::prelude::*;
+
+use crate::app::{
+    api::{audit_log, create_user, delete_user, get_sharing, list_datasources, list_users, outcome, set_sharing},
+    model::{DatasourceSharing, DatasourceSummary, NewUserInput, Role, UserView},
+    pages::account::format_time,
+    session::AdminPage as AdminGate,
+};
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    view! {
+        <AdminGate>
+            <AdminContent/>
+        </AdminGate>
+    }
+}
+
+#[component]
+fn AdminContent() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let users = Resource::new(move || version.get(), |_| async move { outcome(list_users().await) });
+    view! {
+        <section class="page">
+            <h1>"Admin"</h1>
+            <Users users version/>
+            <Sharing users/>
+            <Audit version/>
+        </section>
+    }
+}
+
+#[component]
+fn Users(users: Resource<Result<Vec<UserView>, String>>, version: RwSignal<u32>) -> impl IntoView {
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let role = RwSignal::new("analyst".to_string());
+    let create = Action::new(|input: &NewUserInput| {
+        let input = input.clone();
+        async move { outcome(create_user(input).await) }
+    });
+    let remove = Action::new(|id: &String| {
+        let id = id.clone();
+        async move { outcome(delete_user(id).await) }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            username.set(String::new());
+            password.set(String::new());
+            version.update(|v| *v += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = remove.value().get() {
+            version.update(|v| *v += 1);
+        }
+    });
+    view! {
+        <div class="card">
+            <h2>"Accounts"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading accounts…"</p> }>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Ok(list) => view! {
+                            <table class="plain-table" data-testid="users">
+                                <thead><tr><th>"Username"</th><th>"Role"</th><th></th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|u| {
+                                        let id = u.id.clone();
+                                        view! {
+                                            <tr data-user=u.username.clone()>
+                                                <td>{u.username.clone()}</td>
+                                                <td>{u.role.as_str()}</td>
+                                                <td><button class="danger" on:click=move |_| { remove.dispatch(id.clone()); }>"Delete"</button></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || remove.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <h3>"Add an account"</h3>
+            <form class="grid" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                let role = if role.get_untracked() == "admin" { Role::Admin } else { Role::Analyst };
+                create.dispatch(NewUserInput { username: username.get_untracked(), password: password.get_untracked(), role });
+            }>
+                <label>"Username" <input name="new_username" autocomplete="off" bind:value=username/></label>
+                <label>"Password" <input name="new_password" type="password" autocomplete="new-password" bind:value=password/></label>
+                <label>
+                    "Role"
+                    <select name="new_role" bind:value=role>
+                        <option value="analyst">"analyst: asks and runs SQL on shared datasources"</option>
+                        <option value="admin">"admin: everything"</option>
+                    </select>
+                </label>
+                <div class="form-actions wide">
+                    <button type="submit" class="primary" disabled=move || create.pending().get()>"Add account"</button>
+                </div>
+            </form>
+            {move || create.value().get().map(|r| match r {
+                Ok(u) => view! { <p class="ok" role="status">"Added " {u.username} "."</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn Sharing(users: Resource<Result<Vec<UserView>, String>>) -> impl IntoView {
+    let datasources = Resource::new(|| (), |_| async move { outcome(list_datasources().await) });
+    view! {
+        <div class="card">
+            <h2>"Who may use each datasource"</h2>
+            <p class="small muted">"Admins may use every datasource. Analysts see only what is shared with them."</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let (list, people) = (datasources.await, users.await);
+                    match (list, people) {
+                        (Ok(list), Ok(people)) => {
+                            let analysts: Vec<UserView> = people.into_iter().filter(|u| !u.is_admin()).collect();
+                            list.into_iter()
+                                .map(|ds| view! { <ShareRow ds analysts=analysts.clone()/> })
+                                .collect_view()
+                                .into_any()
+                        }
+                        (Err(e), _) | (_, Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn ShareRow(ds: DatasourceSummary, analysts: Vec<UserView>) -> impl IntoView {
+    let id = ds.id.clone();
+    let current = Resource::new(move || id.clone(), |id| async move { outcome(get_sharing(id).await) });
+    let everyone = RwSignal::new(false);
+    let chosen = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = current.get() {
+            everyone.set(s.everyone);
+            chosen.set(s.users);
+        }
+    });
+    let save = Action::new(|(id, sharing): &(String, DatasourceSharing)| {
+        let (id, sharing) = (id.clone(), sharing.clone());
+        async move { outcome(set_sharing(id, sharing).await) }
+    });
+    let id = ds.id.clone();
+    view! {
+        <fieldset class="share-row" data-datasource=ds.name.clone()>
+            <legend>{ds.name.clone()}</legend>
+            <label class="check"><input type="checkbox" name="everyone" bind:checked=everyone/>" Everyone"</label>
+            {analysts.into_iter().map(|u| {
+                let uid = u.id.clone();
+                let uid_check = uid.clone();
+                view! {
+                    <label class="check">
+                        <input type="checkbox" name="share_user"
+                            prop:checked=move || chosen.with(|c| c.contains(&uid_check))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                chosen.update(|c| {
+                                    c.retain(|x| x != &uid);
+                                    if on { c.push(uid.clone()); }
+                                });
+                            }/>
+                        " " {u.username.clone()}
+                    </label>
+                }
+            }).collect_view()}
+            <button on:click=move |_| {
+                save.dispatch((id.clone(), DatasourceSharing { everyone: everyone.get_untracked(), users: chosen.get_untracked() }));
+            }>"Save"</button>
+            {move || save.value().get().map(|r| match r {
+                Ok(_) => view! { <span class="ok small" role="status">"Saved"</span> }.into_any(),
+                Err(e) => view! { <span class="error small" role="alert">{e}</span> }.into_any(),
+            })}
+        </fieldset>
+    }
+}
+
+#[component]
+fn Audit(version: RwSignal<u32>) -> impl IntoView {
+    let page = RwSignal::new(0i64);
+    // Reloaded when accounts change, so the admin sees their own changes logged.
+    let entries = Resource::new(move || (page.get(), version.get()), |(p, _)| async move { outcome(audit_log(p * 200).await) });
+    view! {
+        <div class="card">
+            <div class="card-head">
+                <h2>"Audit log"</h2>
+                <a class="button" href="/api/v1/audit/export" download="databaseai-audit.csv">"Download CSV"</a>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match entries.await {
+                        Ok(list) => view! {
+                            <div class="table-wrap">
+                                <table class="result-table" data-testid="audit">
+                                    <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Datasource"</th><th>"Question / SQL"</th><th>"Status"</th><th>"ms"</th></tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|e| {
+                                            let sql_title = e.sql.clone().unwrap_or_default();
+                                            view! {
+                                            <tr>
+                                                <td>{format_time(e.at_ms)}</td>
+                                                <td>{e.username}</td>
+                                                <td>{e.action}</td>
+                                                <td>{e.datasource_name.unwrap_or_default()}</td>
+                                                <td title=sql_title>{e.question.or(e.sql).or(e.detail).unwrap_or_default()}</td>
+                                                <td>{e.status}</td>
+                                                <td class="num">{e.duration_ms.map(|d| d.to_string()).unwrap_or_default()}</td>
+                                            </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <div class="form-actions">
+                <button disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = (*p - 1).max(0))>"Newer"</button>
+                <button on:click=move |_| page.update(|p| *p += 1)>"Older"</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,97 @@
+//! Who is signed in, shared by the whole UI: the top bar, admin-only parts of pages, and the
+//! sign-in pages. Loaded once per page load as a resource, so server rendering and hydration
+//! agree.
+use leptos::prelude::*;
+
+use super::{
+    api::{logout, outcome, current_session},
+    browser,
+    model::SessionInfo,
+};
+
+pub type SessionResource = Resource<Option<SessionInfo>>;
+
+pub fn provide_session() {
+    let session: SessionResource = Resource::new(|| (), |_| async move { current_session().await.ok() });
+    provide_context(session);
+}
+
+pub fn use_session() -> SessionResource {
+    expect_context::<SessionResource>()
+}
+
+fn admin(info: &Option<SessionInfo>) -> bool {
+    info.as_ref().and_then(|s| s.user.as_ref()).is_some_and(|u| u.is_admin())
+}
+
+/// Renders its children for admins only (analysts see nothing).
+#[component]
+pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move { admin(&session.await).then(|| children.with_value(|c| c())) })}
+        </Transition>
+    }
+}
+
+/// A whole admin page: its content for admins, a refusal for everyone else.
+#[component]
+pub fn AdminPage(children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                if admin(&session.await) {
+                    children.with_value(|c| c()).into_any()
+                } else {
+                    view! {
+                        <section class="page">
+                            <h1>"Admins only"</h1>
+                            <p class="error" role="alert" data-testid="not-allowed">"This page is for admins. Ask an admin if you need something changed."</p>
+                            <p><a href="/">"Back to your datasources"</a></p>
+                        </section>
+                    }
+                        .into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The top bar's links and the signed-in user with a sign-out button.
+#[component]
+pub fn UserNav() -> impl IntoView {
+    let session = use_session();
+    let sign_out = Action::new(|_: &()| async move { outcome(logout().await) });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            browser::go_to("/login");
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let info = session.await;
+                let user = info.as_ref().and_then(|s| s.user.clone());
+                let can_sign_out = info.as_ref().is_some_and(|s| s.auth_enabled);
+                user.map(|u| {
+                    let is_admin = u.is_admin();
+                    view! {
+                        <nav>
+                            <a href="/">"Datasources"</a>
+                            {is_admin.then(|| view! { <a href="/settings">"Settings"</a> <a href="/admin">"Admin"</a> })}
+                            <a href="/account">"Account"</a>
+                        </nav>
+                        <span class="whoami" data-testid="whoami">{u.username.clone()} " · " {u.role.as_str()}</span>
+                        {can_sign_out.then(|| view! {
+                            <button class="link" on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
+                        })}
+                    }
+                })
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,214 @@
+//! What a signed-in user may do. Server functions and API handlers call these, never the
+//! services directly, so every entry point applies the same rules: admins see every
+//! datasource; analysts see the ones shared with them, and anything else is "not found" (an
+//! id reveals nothing); conversations and running queries belong to the person who started them.
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::Limited;
+use crate::{
+    app::model::{
+        AskEvent, AskRequest, AskResponse, ConnectionTest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSharing,
+        DatasourceSummary, LlmProviderInput, LlmProviderView, QueryResult, SchemaInfo, SqlRequest, UserView,
+    },
+    server::{
+        error::{AppError, AppResult},
+        state::AppState,
+        store::AuditRecord,
+    },
+};
+
+/// A client-chosen query or ask id, namespaced by its user.
+pub fn scoped_id(user: &UserView, id: &str) -> String {
+    format!("{}:{id}", user.id)
+}
+
+pub fn require_admin(user: &UserView) -> AppResult<()> {
+    if user.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::NotAllowed("only an admin can do this"))
+    }
+}
+
+/// Ok when the user may use the datasource; "not found" otherwise.
+pub async fn check_datasource(state: &AppState, user: &UserView, id: &str) -> AppResult<()> {
+    if user.is_admin() || state.store.datasource_granted(id, &user.id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("datasource"))
+    }
+}
+
+pub async fn list_datasources(state: &AppState, user: &UserView) -> AppResult<Vec<DatasourceSummary>> {
+    let all = state.datasources.list().await?;
+    if user.is_admin() {
+        return Ok(all);
+    }
+    let mut visible = Vec::new();
+    for d in all {
+        if state.store.datasource_granted(&d.id, &user.id).await? {
+            visible.push(d);
+        }
+    }
+    Ok(visible)
+}
+
+pub async fn get_datasource(state: &AppState, user: &UserView, id: &str) -> AppResult<DatasourceSummary> {
+    check_datasource(state, user, id).await?;
+    state.datasources.get(id).await
+}
+
+/// Creates (`id: None`) or updates a datasource. Admins only.
+pub async fn save_datasource(state: &AppState, user: &UserView, id: Option<&str>, input: &DatasourceInput) -> AppResult<DatasourceSummary> {
+    require_admin(user)?;
+    let saved = match id {
+        Some(id) => state.datasources.update(id, input).await?,
+        None => state.datasources.create(input).await?,
+    };
+    audit_admin(state, user, "datasource_saved", &saved.id, &saved.name).await?;
+    Ok(saved)
+}
+
+pub async fn delete_datasource(state: &AppState, user: &UserView, id: &str) -> AppResult<()> {
+    require_admin(user)?;
+    let name = state.datasources.get(id).await?.name;
+    state.datasources.delete(id).await?;
+    audit_admin(state, user, "datasource_deleted", id, &name).await
+}
+
+pub async fn test_datasource(state: &AppState, user: &UserView, id: &str) -> AppResult<ConnectionTest> {
+    require_admin(user)?;
+    state.auth.check_rate(Limited::TestConnection, &user.id)?;
+    state.datasources.test(id).await
+}
+
+pub async fn schema(state: &AppState, user: &UserView, id: &str, refresh: bool) -> AppResult<Arc<SchemaInfo>> {
+    check_datasource(state, user, id).await?;
+    state.datasources.schema(id, refresh).await
+}
+
+/// Runs the user's SQL through the guard and limits, and writes it to the audit log.
+pub async fn run_sql(state: &AppState, user: &UserView, id: &str, request: &SqlRequest) -> AppResult<QueryResult> {
+    let datasource = get_datasource(state, user, id).await?;
+    let scoped = SqlRequest { query_id: request.query_id.as_deref().map(|q| scoped_id(user, q)), ..request.clone() };
+    let started = std::time::Instant::now();
+    let outcome = state.datasources.run_sql(id, &scoped).await;
+    let status = match &outcome {
+        Ok(_) => "ok",
+        Err(AppError::QueryCancelled) => "cancelled",
+        Err(_) => "failed",
+    };
+    let record = AuditRecord {
+        user_id: Some(user.id.clone()),
+        username: user.username.clone(),
+        action: "sql".into(),
+        datasource_id: Some(id.to_string()),
+        datasource_name: Some(datasource.name),
+        sql: Some(request.sql.clone()),
+        status: status.into(),
+        duration_ms: Some(started.elapsed().as_millis() as i64),
+        detail: outcome.as_ref().err().map(|e| e.public_message()),
+        ..AuditRecord::default()
+    };
+    state.store.append_audit(&record).await?;
+    outcome
+}
+
+pub async fn ask(state: &AppState, user: &UserView, id: &str, request: &AskRequest) -> AppResult<AskResponse> {
+    check_datasource(state, user, id).await?;
+    state.auth.check_rate(Limited::Ask, &user.id)?;
+    state.ask.ask(user, id, request).await
+}
+
+/// The ask's live events; a refused ask is a stream with one `failed` event.
+pub async fn ask_events(state: &AppState, user: &UserView, id: String, request: AskRequest) -> mpsc::UnboundedReceiver<AskEvent> {
+    let allowed = match check_datasource(state, user, &id).await {
+        Ok(()) => state.auth.check_rate(Limited::Ask, &user.id),
+        Err(e) => Err(e),
+    };
+    match allowed {
+        Ok(()) => state.ask.ask_events(user.clone(), id, request),
+        Err(e) => {
+            let (tx, rx) = mpsc::unbounded_channel();
+            let _ = tx.send(AskEvent::Failed { message: e.public_message() });
+            rx
+        }
+    }
+}
+
+pub async fn conversations(state: &AppState, user: &UserView, id: &str) -> AppResult<Vec<ConversationSummary>> {
+    check_datasource(state, user, id).await?;
+    state.ask.conversations(user, id).await
+}
+
+pub async fn conversation(state: &AppState, user: &UserView, conversation_id: &str) -> AppResult<Vec<ConversationTurn>> {
+    state.ask.conversation(user, conversation_id).await
+}
+
+/// Cancels the user's own running ask or query.
+pub async fn cancel(state: &AppState, user: &UserView, query_id: &str) -> bool {
+    state.ask.cancel(user, query_id).await || state.datasources.cancel(&scoped_id(user, query_id)).await
+}
+
+pub async fn sharing(state: &AppState, user: &UserView, id: &str) -> AppResult<DatasourceSharing> {
+    require_admin(user)?;
+    state.datasources.get(id).await?;
+    let grantees = state.store.datasource_grantees(id).await?;
+    Ok(DatasourceSharing {
+        everyone: grantees.iter().any(|g| g == "*"),
+        users: grantees.into_iter().filter(|g| g != "*").collect(),
+    })
+}
+
+pub async fn set_sharing(state: &AppState, user: &UserView, id: &str, sharing: &DatasourceSharing) -> AppResult<DatasourceSharing> {
+    require_admin(user)?;
+    let datasource = state.datasources.get(id).await?;
+    let known: Vec<String> = state.store.list_users().await?.into_iter().map(|u| u.id).collect();
+    if let Some(unknown) = sharing.users.iter().find(|u| !known.contains(u)) {
+        return Err(AppError::InvalidInput(format!("no user has the id {unknown:?}")));
+    }
+    let mut grantees = sharing.users.clone();
+    if sharing.everyone {
+        grantees.push("*".into());
+    }
+    state.store.set_datasource_grantees(id, &grantees).await?;
+    audit_admin(state, user, "datasource_shared", id, &datasource.name).await?;
+    self::sharing(state, user, id).await
+}
+
+pub async fn llm_settings(state: &AppState, user: &UserView) -> AppResult<LlmProviderView> {
+    require_admin(user)?;
+    Ok(state.llm.view().await)
+}
+
+pub async fn save_llm_settings(state: &AppState, user: &UserView, input: &LlmProviderInput) -> AppResult<LlmProviderView> {
+    require_admin(user)?;
+    let saved = state.llm.save(input).await?;
+    let record = AuditRecord { detail: Some(format!("{} at {}", saved.model, saved.base_url)), ..AuditRecord::event(Some(user), &user.username, "llm_settings_saved", "ok") };
+    state.store.append_audit(&record).await?;
+    Ok(saved)
+}
+
+pub async fn reset_llm_settings(state: &AppState, user: &UserView) -> AppResult<LlmProviderView> {
+    require_admin(user)?;
+    let view = state.llm.reset().await?;
+    state.store.append_audit(&AuditRecord::event(Some(user), &user.username, "llm_settings_reset", "ok")).await?;
+    Ok(view)
+}
+
+pub async fn test_llm_settings(state: &AppState, user: &UserView, input: &LlmProviderInput) -> AppResult<crate::app::model::LlmTestResult> {
+    require_admin(user)?;
+    state.auth.check_rate(Limited::TestConnection, &user.id)?;
+    state.llm.test(input).await
+}
+
+async fn audit_admin(state: &AppState, user: &UserView, action: &str, datasource_id: &str, datasource_name: &str) -> AppResult<()> {
+    let record = AuditRecord {
+        datasource_id: Some(datasource_id.to_string()),
+        datasource_name: Some(datasource_name.to_string()),
+        ..AuditRecord::event(Some(user), &user.username, action, "ok")
+    };
+    Ok(state.store.append_audit(&record).await?)
+}

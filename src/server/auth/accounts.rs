@@ -1,0 +1,113 @@
+//! Account management as a signed-in user sees it: admins manage users and read the audit
+//! log; everyone manages their own API tokens.
+use super::{access::require_admin, create_user, secret_hash, AuthService, TOKEN_PREFIX};
+use crate::{
+    app::model::{AuditEntry, CreatedToken, NewUserInput, TokenView, UserView},
+    server::{
+        error::{AppError, AppResult},
+        state::AppState,
+        store::{AuditRecord, Store},
+    },
+};
+
+/// Most audit entries one page returns.
+pub const AUDIT_PAGE_MAX: i64 = 1_000;
+
+pub async fn list_users(state: &AppState, user: &UserView) -> AppResult<Vec<UserView>> {
+    require_admin(user)?;
+    Ok(state.store.list_users().await?)
+}
+
+pub async fn add_user(state: &AppState, user: &UserView, input: &NewUserInput) -> AppResult<UserView> {
+    require_admin(user)?;
+    let created = create_user(&state.store, input).await?;
+    let record = AuditRecord { detail: Some(format!("created {} ({})", created.username, created.role.as_str())), ..AuditRecord::event(Some(user), &user.username, "user_created", "ok") };
+    state.store.append_audit(&record).await?;
+    Ok(created)
+}
+
+/// Deletes an account (not your own, and never the last admin).
+pub async fn remove_user(state: &AppState, user: &UserView, id: &str) -> AppResult<()> {
+    require_admin(user)?;
+    if id == user.id {
+        return Err(AppError::InvalidInput("you cannot delete your own account".into()));
+    }
+    let target = state.store.list_users().await?.into_iter().find(|u| u.id == id).ok_or(AppError::NotFound("user"))?;
+    if target.is_admin() && state.store.count_admins().await? <= 1 {
+        return Err(AppError::InvalidInput("the last admin cannot be deleted".into()));
+    }
+    state.store.delete_user(id).await?;
+    let record = AuditRecord { detail: Some(format!("deleted {}", target.username)), ..AuditRecord::event(Some(user), &user.username, "user_deleted", "ok") };
+    Ok(state.store.append_audit(&record).await?)
+}
+
+pub async fn list_tokens(state: &AppState, user: &UserView) -> AppResult<Vec<TokenView>> {
+    Ok(state.store.list_tokens(&user.id).await?)
+}
+
+/// A new personal API token; its secret is returned once and stored only as a hash.
+pub async fn create_token(store: &Store, user: &UserView, name: &str) -> AppResult<CreatedToken> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::InvalidInput("give the token a name (up to 100 characters)".into()));
+    }
+    let secret = AuthService::new_token_secret();
+    let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
+    let token = store.insert_token(&user.id, name, &secret_hash(&secret), &prefix).await?;
+    let record = AuditRecord { detail: Some(format!("token {name:?} ({prefix}…)")), ..AuditRecord::event(Some(user), &user.username, "token_created", "ok") };
+    store.append_audit(&record).await?;
+    Ok(CreatedToken { token, secret })
+}
+
+pub async fn revoke_token(state: &AppState, user: &UserView, id: &str) -> AppResult<()> {
+    if !state.store.delete_token(&user.id, id).await? {
+        return Err(AppError::NotFound("token"));
+    }
+    let record = AuditRecord { detail: Some(format!("token {id}")), ..AuditRecord::event(Some(user), &user.username, "token_revoked", "ok") };
+    Ok(state.store.append_audit(&record).await?)
+}
+
+pub async fn audit_log(state: &AppState, user: &UserView, limit: i64, offset: i64) -> AppResult<Vec<AuditEntry>> {
+    require_admin(user)?;
+    Ok(state.store.list_audit(limit.clamp(1, AUDIT_PAGE_MAX), offset.max(0)).await?)
+}
+
+/// The audit log as CSV, newest first. Cells that a spreadsheet would run as a formula are
+/// prefixed with a quote.
+pub async fn audit_csv(state: &AppState, user: &UserView) -> AppResult<String> {
+    require_admin(user)?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["time_utc_ms", "user", "action", "datasource", "question", "sql", "status", "duration_ms", "detail"])
+        .map_err(AppError::internal)?;
+    let mut offset = 0;
+    loop {
+        let page = state.store.list_audit(AUDIT_PAGE_MAX, offset).await?;
+        for e in &page {
+            let cells = [
+                e.at_ms.to_string(),
+                e.username.clone(),
+                e.action.clone(),
+                e.datasource_name.clone().unwrap_or_default(),
+                e.question.clone().unwrap_or_default(),
+                e.sql.clone().unwrap_or_default(),
+                e.status.clone(),
+                e.duration_ms.map(|d| d.to_string()).unwrap_or_default(),
+                e.detail.clone().unwrap_or_default(),
+            ];
+            out.write_record(cells.iter().map(|c| neutralize_formula(c))).map_err(AppError::internal)?;
+        }
+        if (page.len() as i64) < AUDIT_PAGE_MAX {
+            break;
+        }
+        offset += AUDIT_PAGE_MAX;
+    }
+    String::from_utf8(out.into_inner().map_err(|e| AppError::internal(e.to_string()))?).map_err(AppError::internal)
+}
+
+/// A cell starting with = + - @ (or tab/CR) is read as a formula by spreadsheets: make it text.
+pub fn neutralize_formula(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}

@@ -1,0 +1,184 @@
+//! The datasource, SQL, ask, conversation and model-settings routes: each takes the signed-in
+//! user and calls `auth::access`, which applies the sharing and role rules.
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::sse::{Event, KeepAlive, Sse},
+    Json,
+};
+use futures::{Stream, StreamExt};
+use serde::Deserialize;
+
+use super::{ApiJson, ApiResult, Cancelled, ErrorBody};
+use crate::{
+    app::model::{
+        AskRequest, AskResponse, ConnectionTest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSummary,
+        LlmProviderInput, LlmProviderView, LlmTestResult, QueryResult, SchemaInfo, SqlRequest,
+    },
+    server::{
+        auth::{access, SignedIn},
+        state::AppState,
+    },
+};
+
+#[utoipa::path(get, path = "/api/v1/datasources", responses((status = 200, body = Vec<DatasourceSummary>)))]
+pub(super) async fn list_datasources(State(state): State<AppState>, SignedIn(me): SignedIn) -> ApiResult<Json<Vec<DatasourceSummary>>> {
+    Ok(Json(access::list_datasources(&state, &me.user).await?))
+}
+
+/// Creates a datasource. The password is stored encrypted and never returned.
+#[utoipa::path(post, path = "/api/v1/datasources", request_body = DatasourceInput,
+    responses((status = 201, body = DatasourceSummary), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(super) async fn create_datasource(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    ApiJson(input): ApiJson<DatasourceInput>,
+) -> ApiResult<(StatusCode, Json<DatasourceSummary>)> {
+    Ok((StatusCode::CREATED, Json(access::save_datasource(&state, &me.user, None, &input).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/datasources/{id}", responses((status = 200, body = DatasourceSummary), (status = 404, body = ErrorBody)))]
+pub(super) async fn get_datasource(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<DatasourceSummary>> {
+    Ok(Json(access::get_datasource(&state, &me.user, &id).await?))
+}
+
+/// Replaces a datasource's settings; an absent or empty password keeps the stored one.
+#[utoipa::path(put, path = "/api/v1/datasources/{id}", request_body = DatasourceInput,
+    responses((status = 200, body = DatasourceSummary), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn update_datasource(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DatasourceInput>,
+) -> ApiResult<Json<DatasourceSummary>> {
+    Ok(Json(access::save_datasource(&state, &me.user, Some(&id), &input).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/datasources/{id}", responses((status = 204), (status = 404, body = ErrorBody)))]
+pub(super) async fn delete_datasource(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    access::delete_datasource(&state, &me.user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Connects and reports the server version and any privileges a read-only tool should not have.
+#[utoipa::path(post, path = "/api/v1/datasources/{id}/test", responses((status = 200, body = ConnectionTest), (status = 404, body = ErrorBody)))]
+pub(super) async fn test_datasource(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<ConnectionTest>> {
+    Ok(Json(access::test_datasource(&state, &me.user, &id).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(super) struct SchemaParams {
+    /// Read the catalogs again instead of using the cached snapshot.
+    #[serde(default)]
+    refresh: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/datasources/{id}/schema", params(SchemaParams),
+    responses((status = 200, body = SchemaInfo), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
+pub(super) async fn get_schema(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Query(params): Query<SchemaParams>,
+) -> ApiResult<Json<SchemaInfo>> {
+    Ok(Json(access::schema(&state, &me.user, &id, params.refresh).await?.as_ref().clone()))
+}
+
+/// Runs one read-only statement with the row cap and time limit.
+#[utoipa::path(post, path = "/api/v1/datasources/{id}/sql", request_body = SqlRequest,
+    responses((status = 200, body = QueryResult), (status = 400, body = ErrorBody, description = "rejected by the SQL guard or failed in the database"),
+              (status = 408, body = ErrorBody, description = "time limit"), (status = 409, body = ErrorBody, description = "cancelled")))]
+pub(super) async fn run_sql(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<SqlRequest>,
+) -> ApiResult<Json<QueryResult>> {
+    Ok(Json(access::run_sql(&state, &me.user, &id, &request).await?))
+}
+
+/// Asks a question in plain language: the model writes SQL, the guard checks it, it runs with
+/// the usual limits; failed attempts are fed back to the model and listed in `attempts`.
+#[utoipa::path(post, path = "/api/v1/datasources/{id}/ask", request_body = AskRequest,
+    responses((status = 200, body = AskResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 502, body = ErrorBody, description = "the language model failed or produced no working query")))]
+pub(super) async fn ask(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<AskRequest>,
+) -> ApiResult<Json<AskResponse>> {
+    Ok(Json(access::ask(&state, &me.user, &id, &request).await?))
+}
+
+/// The same ask as Server-Sent Events while it works: one `data:` JSON object per event, with
+/// `event` one of started, tables_chosen, writing, token, running, attempt_failed, and last
+/// `done` (carrying the full answer) or `failed`. Closing the connection stops the ask.
+#[utoipa::path(post, path = "/api/v1/datasources/{id}/ask/stream", request_body = AskRequest,
+    responses((status = 200, content_type = "text/event-stream", description = "ask events, one JSON object per SSE event")))]
+pub(super) async fn ask_stream(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<AskRequest>,
+) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>> {
+    let events = access::ask_events(&state, &me.user, id, request).await;
+    let events = crate::server::ask::events::json_lines::<std::convert::Infallible>(events);
+    Sse::new(events.map(|line| line.map(|l| Event::default().data(l.trim_end())))).keep_alive(KeepAlive::default())
+}
+
+/// A datasource's conversations, most recently active first.
+#[utoipa::path(get, path = "/api/v1/datasources/{id}/conversations",
+    responses((status = 200, body = Vec<ConversationSummary>), (status = 404, body = ErrorBody)))]
+pub(super) async fn list_conversations(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<Vec<ConversationSummary>>> {
+    Ok(Json(access::conversations(&state, &me.user, &id).await?))
+}
+
+/// One conversation's turns, oldest first (rows are not stored; re-run the SQL to see them).
+#[utoipa::path(get, path = "/api/v1/conversations/{id}",
+    responses((status = 200, body = Vec<ConversationTurn>), (status = 404, body = ErrorBody)))]
+pub(super) async fn get_conversation(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<Vec<ConversationTurn>>> {
+    Ok(Json(access::conversation(&state, &me.user, &id).await?))
+}
+
+/// Cancels a running query or ask by the id (`query_id` / `ask_id`) its client sent with it.
+#[utoipa::path(post, path = "/api/v1/queries/{query_id}/cancel", responses((status = 200, body = Cancelled)))]
+pub(super) async fn cancel_query(State(state): State<AppState>, SignedIn(me): SignedIn, Path(query_id): Path<String>) -> Json<Cancelled> {
+    let cancelled = access::cancel(&state, &me.user, &query_id).await;
+    Json(Cancelled { cancelled })
+}
+
+/// The language model in use; the API key is never returned (`has_api_key` says whether one is set).
+#[utoipa::path(get, path = "/api/v1/settings/llm", responses((status = 200, body = LlmProviderView)))]
+pub(super) async fn get_llm_settings(State(state): State<AppState>, SignedIn(me): SignedIn) -> ApiResult<Json<LlmProviderView>> {
+    Ok(Json(access::llm_settings(&state, &me.user).await?))
+}
+
+/// Saves the language model settings (checked against the network policy); they apply to the
+/// next question. An empty `api_key` keeps the saved one unless `clear_api_key` is true.
+#[utoipa::path(put, path = "/api/v1/settings/llm", request_body = LlmProviderInput,
+    responses((status = 200, body = LlmProviderView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(super) async fn save_llm_settings(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    ApiJson(input): ApiJson<LlmProviderInput>,
+) -> ApiResult<Json<LlmProviderView>> {
+    Ok(Json(access::save_llm_settings(&state, &me.user, &input).await?))
+}
+
+/// Forgets the saved settings; the flags / environment apply again.
+#[utoipa::path(delete, path = "/api/v1/settings/llm", responses((status = 200, body = LlmProviderView)))]
+pub(super) async fn reset_llm_settings(State(state): State<AppState>, SignedIn(me): SignedIn) -> ApiResult<Json<LlmProviderView>> {
+    Ok(Json(access::reset_llm_settings(&state, &me.user).await?))
+}
+
+/// Sends one short request with these settings (saved or not) and reports what happened.
+#[utoipa::path(post, path = "/api/v1/settings/llm/test", request_body = LlmProviderInput,
+    responses((status = 200, body = LlmTestResult), (status = 400, body = ErrorBody)))]
+pub(super) async fn test_llm_settings(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    ApiJson(input): ApiJson<LlmProviderInput>,
+) -> ApiResult<Json<LlmTestResult>> {
+    Ok(Json(access::test_llm_settings(&state, &me.user, &input).await?))
+}

@@ -1,0 +1,290 @@
+//! Users, sessions, API tokens, datasource grants and the audit log.
+use sqlx::Row;
+
+use super::{datasources::is_unique_violation, now_ms, Store};
+use crate::{
+    app::model::{AuditEntry, Role, TokenView, UserView},
+    server::error::{AppError, AppResult},
+};
+
+/// The `--no-auth` user's name; it has no password, so no one can sign in as it.
+pub const LOCAL_USERNAME: &str = "local";
+
+pub struct NewUserRecord {
+    pub username: String,
+    pub password_hash: Option<String>,
+    pub role: Role,
+}
+
+/// One audit log line.
+#[derive(Clone, Debug, Default)]
+pub struct AuditRecord {
+    pub user_id: Option<String>,
+    pub username: String,
+    pub action: String,
+    pub datasource_id: Option<String>,
+    pub datasource_name: Option<String>,
+    pub question: Option<String>,
+    pub sql: Option<String>,
+    pub status: String,
+    pub duration_ms: Option<i64>,
+    pub detail: Option<String>,
+}
+
+impl AuditRecord {
+    pub fn event(user: Option<&UserView>, username: &str, action: &str, status: &str) -> AuditRecord {
+        AuditRecord {
+            user_id: user.map(|u| u.id.clone()),
+            username: username.to_string(),
+            action: action.into(),
+            status: status.into(),
+            ..AuditRecord::default()
+        }
+    }
+}
+
+fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserView, sqlx::Error> {
+    let role: String = r.try_get("role")?;
+    Ok(UserView {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
+    })
+}
+
+impl Store {
+    pub async fn insert_user(&self, user: &NewUserRecord) -> AppResult<UserView> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let inserted = sqlx::query("INSERT INTO users (id, username, password_hash, role, created_at_ms) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&id)
+            .bind(&user.username)
+            .bind(&user.password_hash)
+            .bind(user.role.as_str())
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await;
+        match inserted {
+            Ok(_) => Ok(UserView { id, username: user.username.clone(), role: user.role }),
+            Err(e) if is_unique_violation(&e) => Err(AppError::InvalidInput(format!("the username {:?} is taken", user.username))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Accounts someone can sign in to.
+    pub async fn has_password_users(&self) -> Result<bool, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE password_hash IS NOT NULL").fetch_one(&self.pool).await?;
+        Ok(n > 0)
+    }
+
+    /// A password-less account (the `--no-auth` user or the eval runner), created once.
+    pub async fn ensure_system_user(&self, username: &str) -> Result<UserView, sqlx::Error> {
+        let role = if username == LOCAL_USERNAME { Role::Admin } else { Role::Analyst };
+        let _ = sqlx::query(
+            "INSERT INTO users (id, username, password_hash, role, created_at_ms) VALUES ($1, $2, NULL, $3, $4) ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(username)
+        .bind(role.as_str())
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query("SELECT id, username, role FROM users WHERE username = $1").bind(username).fetch_one(&self.pool).await?;
+        user_from_row(&row)
+    }
+
+    pub async fn ensure_local_user(&self) -> Result<UserView, sqlx::Error> {
+        self.ensure_system_user(LOCAL_USERNAME).await
+    }
+
+    /// The user and their password hash (None for system users).
+    pub async fn user_with_hash(&self, username: &str) -> Result<Option<(UserView, Option<String>)>, sqlx::Error> {
+        let row = sqlx::query("SELECT id, username, role, password_hash FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok((user_from_row(&r)?, r.try_get("password_hash")?))).transpose()
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserView>, sqlx::Error> {
+        Ok(self.user_with_hash(username).await?.map(|(u, _)| u))
+    }
+
+    /// Accounts people sign in to, by name.
+    pub async fn list_users(&self) -> Result<Vec<UserView>, sqlx::Error> {
+        let rows = sqlx::query("SELECT id, username, role FROM users WHERE password_hash IS NOT NULL ORDER BY username")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    pub async fn count_admins(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND password_hash IS NOT NULL").fetch_one(&self.pool).await
+    }
+
+    /// Deletes an account with its sessions, tokens and conversations.
+    pub async fn delete_user(&self, id: &str) -> Result<bool, sqlx::Error> {
+        sqlx::query("DELETE FROM datasource_grants WHERE grantee = $1").bind(id).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM users WHERE id = $1 AND password_hash IS NOT NULL").bind(id).execute(&self.pool).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn create_session(&self, token_hash: &str, user_id: &str) -> Result<(), sqlx::Error> {
+        let now = now_ms();
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at_ms, last_seen_ms) VALUES ($1, $2, $3, $3)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await.map(|_| ())
+    }
+
+    pub async fn touch_session(&self, token_hash: &str, now: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE sessions SET last_seen_ms = $2 WHERE token_hash = $1").bind(token_hash).bind(now).execute(&self.pool).await.map(|_| ())
+    }
+
+    /// The session's user, its start and last activity.
+    pub async fn session_user(&self, token_hash: &str) -> Result<Option<(UserView, i64, i64)>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.role, s.created_at_ms, s.last_seen_ms FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((user_from_row(&r)?, r.try_get("created_at_ms")?, r.try_get("last_seen_ms")?))).transpose()
+    }
+
+    pub async fn insert_token(&self, user_id: &str, name: &str, token_hash: &str, prefix: &str) -> Result<TokenView, sqlx::Error> {
+        let token = TokenView { id: uuid::Uuid::new_v4().to_string(), name: name.to_string(), prefix: prefix.to_string(), created_at_ms: now_ms(), last_used_ms: None };
+        sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&token.id)
+            .bind(user_id)
+            .bind(&token.name)
+            .bind(token_hash)
+            .bind(&token.prefix)
+            .bind(token.created_at_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(token)
+    }
+
+    pub async fn list_tokens(&self, user_id: &str) -> Result<Vec<TokenView>, sqlx::Error> {
+        let rows = sqlx::query("SELECT id, name, prefix, created_at_ms, last_used_ms FROM api_tokens WHERE user_id = $1 ORDER BY created_at_ms DESC")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenView {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    prefix: r.try_get("prefix")?,
+                    created_at_ms: r.try_get("created_at_ms")?,
+                    last_used_ms: r.try_get("last_used_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of the user's own tokens.
+    pub async fn delete_token(&self, user_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2").bind(id).bind(user_id).execute(&self.pool).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<UserView>, sqlx::Error> {
+        let row = sqlx::query("SELECT u.id, u.username, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        if row.is_some() {
+            sqlx::query("UPDATE api_tokens SET last_used_ms = $2 WHERE token_hash = $1").bind(token_hash).bind(now_ms()).execute(&self.pool).await?;
+        }
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// Whether `user_id` may use the datasource (granted to them or to everyone).
+    pub async fn datasource_granted(&self, datasource_id: &str, user_id: &str) -> Result<bool, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM datasource_grants WHERE datasource_id = $1 AND (grantee = '*' OR grantee = $2)")
+            .bind(datasource_id)
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Grantees of a datasource: user ids and `*`.
+    pub async fn datasource_grantees(&self, datasource_id: &str) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT grantee FROM datasource_grants WHERE datasource_id = $1 ORDER BY grantee")
+            .bind(datasource_id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn set_datasource_grantees(&self, datasource_id: &str, grantees: &[String]) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM datasource_grants WHERE datasource_id = $1").bind(datasource_id).execute(&mut *tx).await?;
+        for grantee in grantees {
+            sqlx::query("INSERT INTO datasource_grants (datasource_id, grantee) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(datasource_id)
+                .bind(grantee)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    pub async fn append_audit(&self, r: &AuditRecord) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO audit_log (id, at_ms, user_id, username, action, datasource_id, datasource_name, question, sql_text, status, duration_ms, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(now_ms())
+        .bind(&r.user_id)
+        .bind(&r.username)
+        .bind(&r.action)
+        .bind(&r.datasource_id)
+        .bind(&r.datasource_name)
+        .bind(&r.question)
+        .bind(&r.sql)
+        .bind(&r.status)
+        .bind(r.duration_ms)
+        .bind(&r.detail)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    /// Newest first.
+    pub async fn list_audit(&self, limit: i64, offset: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT at_ms, username, action, datasource_name, question, sql_text, status, duration_ms, detail FROM audit_log \
+             ORDER BY at_ms DESC, id DESC LIMIT $1 OFFSET $2",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at_ms: r.try_get("at_ms")?,
+                    username: r.try_get("username")?,
+                    action: r.try_get("action")?,
+                    datasource_name: r.try_get("datasource_name")?,
+                    question: r.try_get("question")?,
+                    sql: r.try_get("sql_text")?,
+                    status: r.try_get("status")?,
+                    duration_ms: r.try_get("duration_ms")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,265 @@
+//! Accounts and isolation over real HTTP: nothing answers without a session or token,
+//! another user's things are "not found", cross-site writes are refused, sessions rotate.
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::{
+    helpers::*,
+    llm_stub::{answer, StubLlm},
+};
+use databaseai::app::model::Role;
+
+/// Reachable without signing in (everything else must answer 401).
+const PUBLIC: &[&str] = &["/api/v1/health", "/api/v1/live", "/api/v1/openapi.json", "/api/v1/auth/login"];
+
+#[tokio::test]
+async fn every_api_route_and_server_function_needs_a_session_or_token() {
+    let app = spawn_app(StoreKind::Sqlite, &[]).await;
+    let (status, spec) = call(&app.anon, Method::GET, &app.url("/api/v1/openapi.json"), None).await;
+    assert_eq!(status, 200);
+    let mut checked = 0;
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            let concrete = path.replace("{id}", "00000000-0000-0000-0000-000000000000").replace("{query_id}", "q1");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = (method == Method::POST || method == Method::PUT).then(|| json!({}));
+            let (status, body) = call(&app.anon, method.clone(), &app.url(&concrete), body).await;
+            if PUBLIC.contains(&path.as_str()) {
+                assert_ne!(status, 401, "{method} {path} is public");
+            } else {
+                assert_eq!(status, 401, "{method} {path}: {body}");
+                assert_eq!(body["error"]["code"], "unauthenticated", "{method} {path}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 25, "only {checked} API operations were checked");
+
+    let public_fns = ["/api/auth/session", "/api/auth/login", "/api/auth/setup"];
+    let mut fns = 0;
+    for (path, method) in leptos::server_fn::axum::server_fn_paths() {
+        let (status, body) = call(&app.anon, method.clone(), &app.url(path), Some(json!({}))).await;
+        if public_fns.contains(&path) {
+            assert_ne!(status, 401, "{path} is public");
+        } else {
+            assert_eq!(status, 401, "server function {path}: {body}");
+            fns += 1;
+        }
+    }
+    assert!(fns >= 20, "only {fns} server functions were checked");
+
+    // Anonymous page views go to the sign-in page; assets stay public.
+    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = no_redirect.get(app.url("/")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/login"));
+    assert_eq!(no_redirect.get(app.url("/login")).send().await.unwrap().status(), 200);
+    assert_eq!(no_redirect.get(app.url("/favicon.svg")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn a_bad_token_is_refused_and_a_revoked_one_stops_working() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let forged = client_with_token("dbai_forged");
+    assert_eq!(call(&forged, Method::GET, &app.url("/api/v1/datasources"), None).await.0, 401);
+    let (status, created) = app.post("/api/v1/tokens", json!({"name": "report"})).await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap();
+    let client = client_with_token(secret);
+    assert_eq!(call(&client, Method::GET, &app.url("/api/v1/datasources"), None).await.0, 200);
+    let (_, list) = app.get("/api/v1/tokens").await;
+    assert!(list.as_array().unwrap().iter().all(|t| t.get("secret").is_none()), "secrets are shown once: {list}");
+    let id = created["token"]["id"].as_str().unwrap();
+    assert_eq!(app.send(Method::DELETE, &format!("/api/v1/tokens/{id}"), Value::Null).await.0, 204);
+    assert_eq!(call(&client, Method::GET, &app.url("/api/v1/datasources"), None).await.0, 401);
+    // The store keeps only the hash.
+    let store = std::fs::read(app.data_dir.path().join("databaseai.sqlite")).unwrap();
+    assert!(!String::from_utf8_lossy(&store).contains(secret));
+}
+
+/// Signs in over the API; returns the session cookie ("name=value").
+async fn sign_in(app: &TestApp, username: &str, password: &str, cookie: Option<&str>) -> (u16, Option<String>) {
+    let mut r = app.anon.post(app.url("/api/v1/auth/login")).json(&json!({"username": username, "password": password}));
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    let r = r.send().await.unwrap();
+    let cookie = r.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string());
+    if let Some(c) = &cookie {
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
+    }
+    (r.status().as_u16(), cookie.map(|c| c.split(';').next().unwrap().to_string()))
+}
+
+async fn with_cookie(app: &TestApp, method: Method, path: &str, cookie: &str, extra: &[(&str, &str)], body: Option<Value>) -> u16 {
+    let mut r = app.anon.request(method, app.url(path)).header("cookie", cookie);
+    for (k, v) in extra {
+        r = r.header(*k, *v);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    r.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn sessions_rotate_on_sign_in_end_on_sign_out_and_refuse_cross_site_writes() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let (status, _) = sign_in(&app, "admin", "wrong-password", None).await;
+    assert_eq!(status, 400);
+    let (status, first) = sign_in(&app, "admin", ADMIN_PASSWORD, None).await;
+    assert_eq!(status, 200);
+    let first = first.unwrap();
+    assert_eq!(with_cookie(&app, Method::GET, "/api/v1/datasources", &first, &[], None).await, 200);
+    let (_, second) = sign_in(&app, "admin", ADMIN_PASSWORD, Some(&first)).await;
+    let second = second.unwrap();
+    assert_ne!(first, second, "the session id changes on sign-in");
+    assert_eq!(with_cookie(&app, Method::GET, "/api/v1/datasources", &first, &[], None).await, 401, "the old session ended");
+
+    // A write from another site is refused before it does anything; the same write from the app's own page works.
+    let input = json!({"name": "lite", "engine": "sqlite", "path": "x.sqlite"});
+    for cross in [[("sec-fetch-site", "cross-site")], [("origin", "https://evil.example")]] {
+        let status = with_cookie(&app, Method::POST, "/api/v1/datasources", &second, &cross, Some(input.clone())).await;
+        assert_eq!(status, 403, "{cross:?}");
+        let status = with_cookie(&app, Method::POST, "/api/auth/logout", &second, &cross, Some(json!({}))).await;
+        assert_eq!(status, 403, "server functions too: {cross:?}");
+    }
+    assert_eq!(app.get("/api/v1/datasources").await.1, json!([]), "nothing was created");
+    let origin = format!("http://{}", app.addr);
+    let same = [("origin", origin.as_str()), ("sec-fetch-site", "same-origin")];
+    assert_eq!(with_cookie(&app, Method::POST, "/api/v1/datasources", &second, &same, Some(input)).await, 201);
+    // No CORS: a preflight gets no permission.
+    let r = app.anon.request(Method::OPTIONS, app.url("/api/v1/datasources")).header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST").send().await.unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+
+    assert_eq!(with_cookie(&app, Method::POST, "/api/v1/auth/logout", &second, &[], None).await, 204);
+    assert_eq!(with_cookie(&app, Method::GET, "/api/v1/datasources", &second, &[], None).await, 401, "signed out");
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo", "--login-per-minute", "3"]).await;
+    for _ in 0..3 {
+        assert_eq!(sign_in(&app, "admin", "wrong-password", None).await.0, 400);
+    }
+    assert_eq!(sign_in(&app, "admin", ADMIN_PASSWORD, None).await.0, 429, "even the right password waits");
+}
+
+#[tokio::test]
+async fn users_see_only_their_own_and_shared_things() {
+    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM customers", "Counts customers."); 2]).await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
+    let demo = app.demo_id().await;
+    let private = {
+        let (status, ds) = app.post("/api/v1/datasources", json!({"name": "private", "engine": "sqlite", "path": "demo/shop.sqlite"})).await;
+        assert_eq!(status, 201, "{ds}");
+        ds["id"].as_str().unwrap().to_string()
+    };
+    let (_, alice) = app.user("alice", Role::Analyst).await;
+    let (bob_user, bob) = app.user("bob", Role::Analyst).await;
+    let url = |p: &str| app.url(p);
+
+    // Analysts see the demo (shared with everyone), not the private datasource.
+    let (_, list) = call(&alice, Method::GET, &url("/api/v1/datasources"), None).await;
+    assert_eq!(list.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect::<Vec<_>>(), vec!["Demo shop"]);
+    for path in [format!("/api/v1/datasources/{private}"), format!("/api/v1/datasources/{private}/schema"), format!("/api/v1/datasources/{private}/conversations")] {
+        assert_eq!(call(&alice, Method::GET, &url(&path), None).await.0, 404, "{path}");
+    }
+    let (status, _) = call(&alice, Method::POST, &url(&format!("/api/v1/datasources/{private}/sql")), Some(json!({"sql": "SELECT 1"}))).await;
+    assert_eq!(status, 404);
+    let (status, _) = call(&alice, Method::POST, &url(&format!("/api/v1/datasources/{private}/ask")), Some(json!({"question": "How many?"}))).await;
+    assert_eq!(status, 404);
+
+    // Admin-only operations are refused to analysts.
+    for (method, path, body) in [
+        (Method::POST, "/api/v1/datasources".to_string(), Some(json!({"name": "x", "engine": "sqlite", "path": "x.sqlite"}))),
+        (Method::DELETE, format!("/api/v1/datasources/{demo}"), None),
+        (Method::GET, "/api/v1/settings/llm".to_string(), None),
+        (Method::GET, "/api/v1/users".to_string(), None),
+        (Method::GET, "/api/v1/audit".to_string(), None),
+        (Method::PUT, format!("/api/v1/datasources/{private}/sharing"), Some(json!({"everyone": true}))),
+    ] {
+        let (status, body) = call(&alice, method.clone(), &url(&path), body).await;
+        assert_eq!(status, 403, "{method} {path}: {body}");
+    }
+
+    // Alice's conversation is hers: Bob gets "not found" by id and an empty list.
+    let (status, answer) = call(&alice, Method::POST, &url(&format!("/api/v1/datasources/{demo}/ask")), Some(json!({"question": "How many customers?"}))).await;
+    assert_eq!(status, 200, "{answer}");
+    let conversation = answer["conversation_id"].as_str().unwrap().to_string();
+    assert_eq!(call(&alice, Method::GET, &url(&format!("/api/v1/conversations/{conversation}")), None).await.0, 200);
+    assert_eq!(call(&bob, Method::GET, &url(&format!("/api/v1/conversations/{conversation}")), None).await.0, 404);
+    assert_eq!(call(&bob, Method::GET, &url(&format!("/api/v1/datasources/{demo}/conversations")), None).await.1, json!([]));
+    let follow_up = json!({"question": "And by country?", "conversation_id": conversation});
+    assert_eq!(call(&bob, Method::POST, &url(&format!("/api/v1/datasources/{demo}/ask")), Some(follow_up)).await.0, 404, "no posting into another's conversation");
+
+    // Sharing the private datasource with Bob only.
+    let (status, shared) = app.send(Method::PUT, &format!("/api/v1/datasources/{private}/sharing"), json!({"everyone": false, "users": [bob_user.id]})).await;
+    assert_eq!(status, 200, "{shared}");
+    assert_eq!(call(&bob, Method::GET, &url(&format!("/api/v1/datasources/{private}")), None).await.0, 200);
+    assert_eq!(call(&alice, Method::GET, &url(&format!("/api/v1/datasources/{private}")), None).await.0, 404);
+    let (status, _) = app.send(Method::PUT, &format!("/api/v1/datasources/{private}/sharing"), json!({"users": ["no-such-user"]})).await;
+    assert_eq!(status, 400, "unknown users are refused");
+
+    // The audit log names who asked what and which SQL ran where.
+    let (status, log) = app.get("/api/v1/audit").await;
+    assert_eq!(status, 200);
+    let ask = log.as_array().unwrap().iter().find(|e| e["action"] == "ask").expect("the ask is audited");
+    assert_eq!((ask["username"].as_str(), ask["question"].as_str(), ask["status"].as_str()), (Some("alice"), Some("How many customers?"), Some("answered")));
+    assert_eq!(ask["sql"], "SELECT count(*) AS n FROM customers");
+    assert_eq!(ask["datasource_name"], "Demo shop");
+    let csv = app.client.get(app.url("/api/v1/audit/export")).send().await.unwrap();
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("databaseai-audit.csv"));
+    let text = csv.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(rows.iter().any(|r| &r[1] == "alice" && &r[2] == "ask" && &r[4] == "How many customers?"), "{text}");
+
+    // Deleting Alice ends her access at once.
+    assert_eq!(app.send(Method::DELETE, "/api/v1/users/does-not-exist", Value::Null).await.0, 404);
+    let alice_id = app.state.store.user_by_name("alice").await.unwrap().unwrap().id;
+    assert_eq!(app.send(Method::DELETE, &format!("/api/v1/users/{alice_id}"), Value::Null).await.0, 204);
+    assert_eq!(call(&alice, Method::GET, &url("/api/v1/datasources"), None).await.0, 401);
+    assert_eq!(app.send(Method::DELETE, &format!("/api/v1/users/{}", app.admin.id), Value::Null).await.0, 400, "not yourself");
+}
+
+#[tokio::test]
+async fn no_auth_mode_is_refused_off_loopback_and_works_on_it() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let settings = databaseai::server::config::Settings::parse_from(["databaseai", "--no-auth", "--bind", "0.0.0.0", "--data-dir", &data]);
+    let refused = databaseai::server::startup::build_state(&settings, databaseai::server::startup::leptos_options("0.0.0.0:0".parse().unwrap())).await;
+    assert!(refused.err().unwrap().to_string().contains("loopback"));
+
+    let app = spawn_app(StoreKind::Sqlite, &["--no-auth"]).await;
+    let (status, me) = call(&app.anon, Method::GET, &app.url("/api/v1/auth/me"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!((me["user"]["role"].as_str(), me["auth_enabled"].as_bool()), (Some("admin"), Some(false)));
+    // Cross-site writes are still refused: a web page must not drive a local admin's browser.
+    let r = app.anon.post(app.url("/api/v1/datasources")).header("sec-fetch-site", "cross-site").json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn the_admin_cli_creates_a_working_token() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let cli = |user: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_databaseai"))
+            .args(["--data-dir", &app.data_dir.path().display().to_string(), "admin", "create-token", "--user", user, "--name", "cron"])
+            .output()
+            .unwrap()
+    };
+    let out = cli("admin");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let secret = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(secret.starts_with("dbai_"), "{secret}");
+    let (status, _) = call(&client_with_token(&secret), Method::GET, &app.url("/api/v1/datasources"), None).await;
+    assert_eq!(status, 200);
+    let (_, tokens) = app.get("/api/v1/tokens").await;
+    assert!(tokens.as_array().unwrap().iter().any(|t| t["name"] == "cron"), "{tokens}");
+
+    let out = cli("nobody");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no account is named \"nobody\""));
+}
