@@ -10,7 +10,7 @@ use super::{
     config::{anyhow_like, EvalArgs, Settings},
     startup,
 };
-use crate::app::model::{AskRequest, DatasourceInput, Engine, QueryResult, SqlRequest, SslMode};
+use crate::app::model::{AskAttempt, AskEvent, AskRequest, DatasourceInput, Engine, QueryResult, SqlRequest, SslMode};
 
 #[derive(Debug, Deserialize)]
 struct Question {
@@ -32,6 +32,9 @@ pub struct QuestionOutcome {
     pub predicted_sql: Option<String>,
     pub error: Option<String>,
     pub attempts: usize,
+    /// Every failed attempt's SQL and error, in order (the last attempt's SQL when it worked is
+    /// `predicted_sql`).
+    pub failed_attempts: Vec<AskAttempt>,
     pub seconds: f64,
 }
 
@@ -161,7 +164,15 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
             format!("{}\nInstructions: {}", q.question, q.instructions.trim())
         };
         let t0 = Instant::now();
-        let answer = state.ask.ask(&runner, ds, &AskRequest { question, conversation_id: None, pinned_tables: vec![], ask_id: None }).await;
+        let failed_attempts = std::sync::Mutex::new(Vec::new());
+        let record = |event: AskEvent| {
+            if let AskEvent::AttemptFailed { attempt } = event {
+                failed_attempts.lock().expect("attempt log").push(attempt);
+            }
+        };
+        let request = AskRequest { question, conversation_id: None, pinned_tables: vec![], ask_id: None };
+        let answer = state.ask.ask_with_progress(&runner, ds, &request, &record).await;
+        let failed_attempts = failed_attempts.into_inner().expect("attempt log");
         let seconds = t0.elapsed().as_secs_f64();
         let (correct, predicted_sql, error, attempts) = match answer {
             Ok(a) => {
@@ -176,7 +187,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
                 }
                 (correct, Some(a.sql), None, a.attempts.len() + 1)
             }
-            Err(e) => (false, None, Some(e.public_message()), 0),
+            Err(e) => (false, None, Some(e.public_message()), failed_attempts.len()),
         };
         println!(
             "[{}/{}] {} {:<15} {:<12} {:>6.1}s  {}",
@@ -197,6 +208,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
             predicted_sql,
             error,
             attempts,
+            failed_attempts,
             seconds,
         });
     }

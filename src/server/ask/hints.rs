@@ -5,6 +5,8 @@ use crate::app::model::SchemaTable;
 
 /// The unknown identifier in a PostgreSQL or SQLite error message.
 pub fn unknown_identifier(error: &str) -> Option<(&'static str, String)> {
+    // Only the message itself: PostgreSQL's appended hint names a *different* column.
+    let error = error.split(" (hint:").next().unwrap_or(error);
     let quoted = |prefix: &str| -> Option<String> {
         let start = error.find(prefix)? + prefix.len();
         let rest = &error[start..];
@@ -107,12 +109,71 @@ pub fn repair_alias(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<S
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let [owner] = owners.as_slice() else { return None };
+    let owner = match owners.as_slice() {
+        [owner] => owner.clone(),
+        // PostgreSQL resolved it itself: exactly one other relation has a column of that name.
+        _ => postgres_suggestion(error).filter(|(_, c)| c.eq_ignore_ascii_case(column)).map(|(q, _)| q)?,
+    };
     if owner.eq_ignore_ascii_case(qualifier) {
         return None;
     }
     let repaired = replace_reference(sql, &wanted, &format!("{owner}.{column}"));
     (repaired != sql).then_some(repaired)
+}
+
+/// PostgreSQL's own single suggestion, `Perhaps you meant to reference the column "q.c".`, as
+/// (q, c). None when it offers two or none.
+fn postgres_suggestion(error: &str) -> Option<(String, String)> {
+    const MARK: &str = "Perhaps you meant to reference the column \"";
+    let rest = &error[error.find(MARK)? + MARK.len()..];
+    let (suggested, tail) = rest.split_once('"')?;
+    if tail.trim_start().starts_with("or ") {
+        return None;
+    }
+    let (q, c) = suggested.rsplit_once('.')?;
+    Some((q.to_string(), c.to_string()))
+}
+
+/// The hint sent back with a failed attempt: unknown names first, then the PostgreSQL slips
+/// small models make most (a bare column in several tables, an alias never defined, date
+/// functions on numbers, ROUND on a float).
+pub fn for_error(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<String> {
+    if let Some(h) = closest_names(error, sql, tables) {
+        return Some(h);
+    }
+    let quoted_after = |prefix: &str| -> Option<String> {
+        let rest = &error[error.find(prefix)? + prefix.len()..];
+        Some(rest.split('"').next()?.to_string())
+    };
+    let describe = |rels: Vec<(String, &SchemaTable)>| -> Vec<String> {
+        rels.into_iter().map(|(name, t)| if name == t.name.to_lowercase() { name } else { format!("{name} ({})", t.name) }).collect()
+    };
+    if let Some(column) = quoted_after("column reference \"") {
+        let lower = column.to_lowercase();
+        let with: Vec<(String, &SchemaTable)> =
+            relations(sql, tables).into_iter().filter(|(_, t)| t.columns.iter().any(|c| c.name.to_lowercase() == lower)).collect();
+        if let Some((first, _)) = with.first().cloned() {
+            return Some(format!("{column} is a column of {}: write it with the alias of the one you mean, e.g. {first}.{column}", describe(with).join(" and ")));
+        }
+    }
+    if let Some(alias) = quoted_after("missing FROM-clause entry for table \"") {
+        let defined = describe(relations(sql, tables));
+        return Some(format!(
+            "{alias} is used but never defined in FROM or JOIN (defined: {}); join the table it should stand for, or use one of those",
+            if defined.is_empty() { "nothing".to_string() } else { defined.join(", ") }
+        ));
+    }
+    let lower = error.to_lowercase();
+    if (lower.contains("extract(unknown,") || lower.contains("date_part(unknown,")) && (lower.contains("integer)") || lower.contains("bigint)") || lower.contains("numeric)")) {
+        return Some(
+            "EXTRACT works on dates, timestamps and intervals, and its argument here is a number. In PostgreSQL date - date is already a whole number of days, and a year kept as a number is compared directly (year = 2020)"
+                .into(),
+        );
+    }
+    if lower.contains("function round(double precision, integer) does not exist") {
+        return Some("ROUND with decimals needs numeric: ROUND(value::numeric, 2)".into());
+    }
+    None
 }
 
 /// A hint for the model's next attempt after an unknown column or table, or None.
@@ -166,6 +227,11 @@ mod tests {
         assert_eq!(unknown_identifier("column t1.business_id does not exist"), Some(("column", "t1.business_id".into())));
         assert_eq!(unknown_identifier("relation \"ordrs\" does not exist"), Some(("table", "ordrs".into())));
         assert_eq!(unknown_identifier("no such table: ordrs"), Some(("table", "ordrs".into())));
+        assert_eq!(
+            unknown_identifier("column c.citation_num does not exist (hint: Perhaps you meant to reference the column \"p.citation_num\".)"),
+            Some(("column", "c.citation_num".into())),
+            "the hint's column is not the unknown one"
+        );
         let t = SchemaTable {
             schema: None,
             name: "orders".into(),
@@ -191,6 +257,56 @@ mod tests {
             hint,
             "column o.city does not exist; o is orders and its columns are: id, total, status; tables with a column city: customers (join them to use it)"
         );
+    }
+
+    #[test]
+    fn postgres_slips_get_specific_hints() {
+        let table = |name: &str, cols: &[&str]| SchemaTable {
+            schema: Some("public".into()),
+            name: name.into(),
+            kind: "table".into(),
+            comment: None,
+            row_estimate: None,
+            columns: cols
+                .iter()
+                .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None, sample_values: vec![] })
+                .collect(),
+        };
+        let (publication, writes) = (table("publication", &["pid", "title", "year"]), table("writes", &["aid", "pid"]));
+        let tables = [&publication, &writes];
+        let sql = "SELECT pid FROM publication p JOIN writes AS w ON w.pid = p.pid";
+        assert_eq!(
+            for_error("column reference \"pid\" is ambiguous", sql, &tables).unwrap(),
+            "pid is a column of p (publication) and w (writes): write it with the alias of the one you mean, e.g. p.pid"
+        );
+        let hint = for_error("missing FROM-clause entry for table \"a\"", "SELECT a.name FROM publication p", &tables).unwrap();
+        assert!(hint.starts_with("a is used but never defined in FROM or JOIN (defined: p (publication))"), "{hint}");
+        let hint = for_error("function pg_catalog.extract(unknown, integer) does not exist (hint: No function matches)", "SELECT 1", &tables).unwrap();
+        assert!(hint.contains("date - date is already a whole number of days"), "{hint}");
+        assert!(for_error("function round(double precision, integer) does not exist", "SELECT 1", &tables).unwrap().contains("::numeric"));
+        assert!(for_error("division by zero", "SELECT 1/0", &tables).is_none());
+    }
+
+    #[test]
+    fn postgres_own_single_suggestion_repairs_an_alias() {
+        let table = |name: &str, cols: &[&str]| SchemaTable {
+            schema: None,
+            name: name.into(),
+            kind: "table".into(),
+            comment: None,
+            row_estimate: None,
+            columns: cols
+                .iter()
+                .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None, sample_values: vec![] })
+                .collect(),
+        };
+        // Both tables have `name`, so the schema alone cannot decide; PostgreSQL named one.
+        let (author, conference) = (table("author", &["aid", "name"]), table("conference", &["cid", "name"]));
+        let sql = "SELECT t2.name FROM author t1 JOIN conference t3 ON t3.cid = t1.aid JOIN writes t2 ON t2.aid = t1.aid";
+        let error = "column t2.name does not exist (hint: Perhaps you meant to reference the column \"t1.name\".)";
+        assert_eq!(repair_alias(error, sql, &[&author, &conference]).unwrap(), sql.replace("SELECT t2.name", "SELECT t1.name"));
+        let two = "column t2.name does not exist (hint: Perhaps you meant to reference the column \"t1.name\" or the column \"t3.name\".)";
+        assert!(repair_alias(two, sql, &[&author, &conference]).is_none());
     }
 
     #[test]

@@ -292,7 +292,7 @@ impl AskService {
                 Ok(result) => return Ok((answer.sql, answer.explanation, result, attempts)),
                 Err(e @ (AppError::SqlRejected(_) | AppError::Query(_) | AppError::QueryTimeout(_))) => {
                     let msg = e.public_message();
-                    let hint = hints::closest_names(&msg, &answer.sql, shown).map(|h| format!(" Hint: {h}.")).unwrap_or_default();
+                    let hint = hints::for_error(&msg, &answer.sql, shown).map(|h| format!(" Hint: {h}.")).unwrap_or_default();
                     let failed = AskAttempt { sql: Some(answer.sql), error: msg.clone() };
                     progress(AskEvent::AttemptFailed { attempt: failed.clone() });
                     attempts.push(failed);
