@@ -24,7 +24,7 @@ test("ask a question, see the corrected answer, follow up, edit the SQL", async 
   await page.getByRole("button", { name: "Ask" }).click();
   const answer = page.getByTestId("answer").last();
   await expect(answer.locator(".explanation")).toHaveText("The five products with the most units sold.");
-  await expect(answer.locator(".result-table tbody tr")).toHaveCount(5);
+  await expect(answer.locator(".result-table tbody tr[data-row]")).toHaveCount(5);
   await expect(answer.locator(".attempts summary")).toHaveText("1 earlier attempt corrected");
   await answer.locator(".attempts summary").click();
   await expect(answer.locator(".attempts")).toContainText("no such column");
@@ -53,7 +53,7 @@ test("a failing model gets a clear message and the page keeps working", async ({
   await page.getByRole("button", { name: "Ask" }).click();
   await expect(page.getByTestId("ask-error").last()).toContainText("HTTP 500: model crashed");
   await page.getByRole("button", { name: "Ask" }).click();
-  await expect(page.getByTestId("answer").last().locator(".result-table tbody td")).toHaveText("2400");
+  await expect(page.getByTestId("answer").last().locator(".result-table tbody tr[data-row] td")).toHaveText("2400");
 });
 
 test("live progress streams the reply, cancel stops the model, conversations reopen", async ({ page, consoleProblems }) => {
@@ -68,7 +68,7 @@ test("live progress streams the reply, cancel stops the model, conversations reo
   await expect(progress.locator(".stage")).toContainText("Writing SQL");
   await expect(progress.getByTestId("ask-tokens")).toContainText('{"sql"');
   await page.screenshot({ path: "test-results/ask-progress.png", fullPage: true });
-  await expect(page.getByTestId("answer").last().locator(".result-table tbody td")).toHaveText("600");
+  await expect(page.getByTestId("answer").last().locator(".result-table tbody tr[data-row] td")).toHaveText("600");
   await expect(progress).toHaveCount(0);
 
   await page.locator("#question").fill("And how many orders?");

@@ -35,9 +35,9 @@ test("demo datasource: browse schema, copy a name, run SQL", async ({ page, cont
   await editor.fill("SELECT id, first_name, city, signed_up_at FROM customers WHERE city IS NULL ORDER BY id LIMIT 5");
   await page.getByRole("button", { name: "Run" }).click();
   await expect(page.getByTestId("result-meta")).toContainText("5 rows");
-  await expect(page.locator(".result-table tbody tr")).toHaveCount(5);
-  await expect(page.locator(".result-table tbody tr").first().locator("td.null")).toHaveText("NULL");
-  await expect(page.locator(".result-table tbody tr").first().locator("td.num")).toBeVisible();
+  await expect(page.locator(".result-table tbody tr[data-row]")).toHaveCount(5);
+  await expect(page.locator(".result-table tbody tr[data-row]").first().locator("td.null")).toHaveText("NULL");
+  await expect(page.locator(".result-table tbody tr[data-row]").first().locator("td.num")).toBeVisible();
   await page.screenshot({ path: "test-results/workbench-demo.png", fullPage: true });
 
   // Errors are clear and the page keeps working.
@@ -49,7 +49,7 @@ test("demo datasource: browse schema, copy a name, run SQL", async ({ page, cont
   await expect(page.getByTestId("sql-error")).toContainText("no_such_column");
   await editor.fill("SELECT count(*) AS n FROM orders");
   await page.getByRole("button", { name: "Run" }).click();
-  await expect(page.locator(".result-table tbody td")).toHaveText("2400");
+  await expect(page.locator(".result-table tbody tr[data-row] td")).toHaveText("2400");
 });
 
 test("cancel stops a long query", async ({ page, consoleProblems }) => {

@@ -41,7 +41,7 @@ test("add a PostgreSQL datasource, browse its schema and run SQL", async ({ page
   await page.getByRole("button", { name: "Run" }).click();
   await expect(page.getByTestId("result-meta")).toContainText("10 rows");
   await expect(page.locator(".result-table thead")).toContainText("numeric");
-  await expect(page.locator(".result-table tbody tr").first().locator("td.num")).toHaveText("16,000.00");
+  await expect(page.locator(".result-table tbody tr[data-row]").first().locator("td.num")).toHaveText("16,000.00");
   await page.screenshot({ path: "test-results/workbench-postgres.png", fullPage: true });
 
   // Delete it again (two-step), so reruns start clean.

@@ -11,7 +11,7 @@ test("the real local model answers a question on the demo shop", async ({ page, 
   await page.locator("#question").fill("How many customers are there?");
   await page.getByRole("button", { name: "Ask" }).click();
   const answer = page.getByTestId("answer");
-  await expect(answer.locator(".result-table tbody td").first()).toHaveText("600", { timeout: 280_000 });
+  await expect(answer.locator(".result-table tbody tr[data-row] td").first()).toHaveText("600", { timeout: 280_000 });
   await expect(answer.locator("pre.sql").first()).toContainText(/customers/i);
   await page.screenshot({ path: "test-results/real-model-answer.png", fullPage: true });
 });

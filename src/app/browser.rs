@@ -46,3 +46,45 @@ pub fn go_to(path: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
 }
+
+/// Saves a string of SVG markup as a file.
+#[cfg(feature = "hydrate")]
+pub fn download_svg(markup: &str, file_name: &str) {
+    let url = format!("data:image/svg+xml;charset=utf-8,{}", js_sys::encode_uri_component(markup));
+    click_download(&url, file_name);
+}
+
+/// Draws SVG markup on a canvas and saves it as PNG (the browser renders it exactly as shown).
+#[cfg(feature = "hydrate")]
+pub fn download_svg_as_png(markup: &str, width: u32, height: u32, file_name: &str) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let Ok(image) = leptos::web_sys::HtmlImageElement::new() else { return };
+    let loaded = image.clone();
+    let name = file_name.to_string();
+    let onload = Closure::once_into_js(move || {
+        let document = leptos::prelude::document();
+        let Some(canvas) = document.create_element("canvas").ok().and_then(|c| c.dyn_into::<leptos::web_sys::HtmlCanvasElement>().ok()) else { return };
+        canvas.set_width(width);
+        canvas.set_height(height);
+        let Some(ctx) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<leptos::web_sys::CanvasRenderingContext2d>().ok()) else { return };
+        ctx.set_fill_style_str("#ffffff");
+        ctx.fill_rect(0.0, 0.0, width as f64, height as f64);
+        let _ = ctx.draw_image_with_html_image_element(&loaded, 0.0, 0.0);
+        if let Ok(url) = canvas.to_data_url_with_type("image/png") {
+            click_download(&url, &name);
+        }
+    });
+    image.set_onload(Some(onload.unchecked_ref()));
+    image.set_src(&format!("data:image/svg+xml;charset=utf-8,{}", js_sys::encode_uri_component(markup)));
+}
+
+#[cfg(feature = "hydrate")]
+fn click_download(url: &str, file_name: &str) {
+    use wasm_bindgen::JsCast;
+    let document = leptos::prelude::document();
+    if let Some(a) = document.create_element("a").ok().and_then(|a| a.dyn_into::<leptos::web_sys::HtmlAnchorElement>().ok()) {
+        a.set_href(url);
+        a.set_download(file_name);
+        a.click();
+    }
+}

@@ -11,7 +11,10 @@ pub mod browser;
 pub mod components;
 pub mod model;
 pub mod pages;
+pub mod results;
 pub mod session;
+pub mod chart;
+pub mod time;
 
 use pages::{
     account::AccountPage,

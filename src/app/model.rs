@@ -346,3 +346,5 @@ pub struct LlmTestResult {
 
 mod accounts;
 pub use accounts::*;
+mod results;
+pub use results::*;

@@ -48,6 +48,10 @@ pub struct Settings {
     #[arg(long, env = "DATABASEAI_STATEMENT_TIMEOUT_MS", default_value_t = 15_000)]
     pub statement_timeout_ms: u64,
 
+    /// Time limit for an export (CSV up to a million rows, XLSX, PDF), in milliseconds.
+    #[arg(long, env = "DATABASEAI_EXPORT_TIMEOUT_MS", default_value_t = 300_000)]
+    pub export_timeout_ms: u64,
+
     /// Do not create the bundled demo datasource on first start.
     #[arg(long, env = "DATABASEAI_NO_DEMO")]
     pub no_demo: bool,

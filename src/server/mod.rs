@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod eval;
 pub mod exec;
+pub mod export;
 pub mod guard;
 pub mod http;
 pub mod metrics;

@@ -85,6 +85,7 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         allowed_hosts: named(&settings.allowed_hosts),
         max_rows: settings.max_rows.max(1),
         statement_timeout: Duration::from_millis(settings.statement_timeout_ms.max(100)),
+        export_timeout: Duration::from_millis(settings.export_timeout_ms.max(1_000)),
     };
     let datasources = Arc::new(DatasourceService::new(store.clone(), secrets.clone(), policy));
     if !settings.no_demo {

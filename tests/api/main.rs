@@ -4,6 +4,7 @@ mod ask;
 mod auth;
 mod datasources;
 mod deploy;
+mod export;
 mod guard_db;
 mod health;
 mod llm_stub;

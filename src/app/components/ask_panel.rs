@@ -254,6 +254,7 @@ fn Answer(answer: AskResponse, sql: RwSignal<String>) -> impl IntoView {
     };
     let attempts = answer.attempts.clone();
     let result = answer.result;
+    let result_sql = answer.sql.clone();
     view! {
         <div class="answer" data-testid="answer">
             {(!answer.explanation.is_empty()).then(|| view! { <p class="explanation">{answer.explanation.clone()}</p> })}
@@ -275,7 +276,7 @@ fn Answer(answer: AskResponse, sql: RwSignal<String>) -> impl IntoView {
                     </ol>
                 </details>
             })}
-            <ResultTable result/>
+            <ResultTable result sql=result_sql/>
         </div>
     }
 }

@@ -2,3 +2,4 @@ pub mod ask_panel;
 pub mod datasource_form;
 pub mod result_table;
 pub mod schema_sidebar;
+pub mod chart_view;

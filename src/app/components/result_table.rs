@@ -1,11 +1,20 @@
-//! A result set as a table: typed cells, NULL shown distinctly, numbers right-aligned.
+//! A result: typed cells (numbers right-aligned and grouped, NULL distinct), sort by any column,
+//! filter, a window of rows drawn at a time so 100,000 rows scroll smoothly, copy a cell, a row
+//! or the table, export through the server, and a chart of the same rows.
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::app::model::QueryResult;
+use crate::app::{
+    browser,
+    components::chart_view::ChartView,
+    model::{ExportFormat, QueryResult},
+    results::{cell_text, numeric_columns, row_tsv, to_tsv, view_order, SortBy},
+};
 
-/// Rows drawn at once; the full result stays in memory and more can be shown on demand.
-const PAGE_ROWS: usize = 500;
+/// Every row is this tall (CSS pins it), so the window can be computed from the scroll offset.
+const ROW_PX: f64 = 29.0;
+/// Rows drawn around the visible ones.
+const WINDOW_ROWS: usize = 60;
 
 /// Groups thousands for display: "1234567.50" -> "1,234,567.50". Anything that is not a
 /// plain decimal (exponents, NaN, words) is returned as it is.
@@ -29,23 +38,55 @@ pub fn format_number(text: &str) -> String {
     }
 }
 
-fn cell(value: Value, numeric_column: bool) -> impl IntoView {
+/// The CSS class and text of a cell.
+fn cell_view(value: &Value, numeric_column: bool) -> (&'static str, String) {
     match value {
-        Value::Null => view! { <td class="null">"NULL"</td> }.into_any(),
-        Value::Number(n) => view! { <td class="num">{format_number(&n.to_string())}</td> }.into_any(),
-        Value::Bool(b) => view! { <td class="bool">{b.to_string()}</td> }.into_any(),
-        Value::String(s) if numeric_column => view! { <td class="num">{format_number(&s)}</td> }.into_any(),
-        Value::String(s) => view! { <td>{s}</td> }.into_any(),
-        other => view! { <td class="json">{other.to_string()}</td> }.into_any(),
+        Value::Null => ("null", "NULL".into()),
+        Value::Number(n) => ("num", format_number(&n.to_string())),
+        Value::Bool(b) => ("bool", b.to_string()),
+        Value::String(s) if numeric_column => ("num", format_number(s)),
+        Value::String(s) if crate::app::chart::is_temporal_text(s) => ("date", s.clone()),
+        Value::String(s) => ("", s.clone()),
+        other => ("json", other.to_string()),
     }
 }
 
+/// The datasource the page is about (the workbench provides it), so results can be exported.
+#[derive(Clone, Copy)]
+pub struct CurrentDatasource(pub Signal<String>);
+
+/// Where a result came from, so it can be exported again from the server.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResultSource {
+    pub datasource_id: String,
+    pub sql: String,
+}
+
+/// A result of `sql` on the page's datasource (exportable when there is one).
 #[component]
-pub fn ResultTable(result: QueryResult) -> impl IntoView {
-    let numeric: Vec<bool> = result.columns.iter().map(|c| QueryResult::is_numeric_type(&c.type_name)).collect();
-    let shown = RwSignal::new(PAGE_ROWS.min(result.rows.len()));
-    let total = result.rows.len();
+pub fn ResultTable(result: QueryResult, #[prop(optional, into)] sql: Option<String>) -> impl IntoView {
+    let source = sql.zip(use_context::<CurrentDatasource>()).map(|(sql, d)| ResultSource { datasource_id: d.0.get_untracked(), sql });
+    let numeric = StoredValue::new(numeric_columns(&result.columns, &result.rows));
+    let columns = StoredValue::new(result.columns.clone());
     let rows = StoredValue::new(result.rows);
+    let sort = RwSignal::new(None::<SortBy>);
+    let filter = RwSignal::new(String::new());
+    let order = Memo::new(move |_| {
+        let f = filter.get();
+        let s = sort.get();
+        rows.with_value(|r| numeric.with_value(|n| view_order(r, n, s, &f)))
+    });
+    let scroll_top = RwSignal::new(0.0f64);
+    let selected = RwSignal::new(None::<(usize, usize)>);
+    let copied = RwSignal::new(None::<&'static str>);
+    let view_mode = RwSignal::new("table");
+    let copy = move |what: &'static str, text: String| {
+        leptos::task::spawn_local(async move {
+            if browser::copy_to_clipboard(text).await {
+                copied.set(Some(what));
+            }
+        });
+    };
     let summary = format!(
         "{} row{}{} · {} ms",
         result.row_count,
@@ -53,62 +94,158 @@ pub fn ResultTable(result: QueryResult) -> impl IntoView {
         if result.truncated { " (limit reached: more rows exist)" } else { "" },
         result.elapsed_ms
     );
+    let header = move || {
+        columns.with_value(|cols| {
+            cols.iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let arrow = move || match sort.get() {
+                        Some(s) if s.column == i => if s.descending { " ▼" } else { " ▲" },
+                        _ => "",
+                    };
+                    let aria = move || match sort.get() {
+                        Some(s) if s.column == i => if s.descending { "descending" } else { "ascending" },
+                        _ => "none",
+                    };
+                    view! {
+                        <th title=c.type_name.clone() aria-sort=aria>
+                            <button class="sort" on:click=move |_| sort.update(|s| *s = match *s {
+                                Some(SortBy { column, descending: false }) if column == i => Some(SortBy { column: i, descending: true }),
+                                Some(SortBy { column, descending: true }) if column == i => None,
+                                _ => Some(SortBy { column: i, descending: false }),
+                            })>
+                                <span class="col-name">{c.name.clone()}</span>{arrow}
+                            </button>
+                            <span class="col-type">{c.type_name.clone()}</span>
+                        </th>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let body = move || {
+        let ids = order.get();
+        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(WINDOW_ROWS / 3).min(ids.len());
+        let last = (first + WINDOW_ROWS).min(ids.len());
+        let width = columns.with_value(|c| c.len());
+        let top_pad = first as f64 * ROW_PX;
+        let bottom_pad = (ids.len() - last) as f64 * ROW_PX;
+        let drawn = rows.with_value(|r| {
+            numeric.with_value(|n| {
+                ids[first..last]
+                    .iter()
+                    .map(|&ri| {
+                        let cells = r[ri]
+                            .iter()
+                            .enumerate()
+                            .map(|(ci, v)| {
+                                let (class, text) = cell_view(v, n.get(ci).copied().unwrap_or(false));
+                                let is_selected = move || selected.get() == Some((ri, ci));
+                                view! {
+                                    <td class=class class:selected=is_selected on:click=move |_| { selected.set(Some((ri, ci))); copied.set(None); }>{text}</td>
+                                }
+                            })
+                            .collect_view();
+                        view! { <tr data-row=ri>{cells}</tr> }
+                    })
+                    .collect_view()
+            })
+        });
+        view! {
+            <tr class="pad" style:height=format!("{top_pad}px")><td colspan=width></td></tr>
+            {drawn}
+            <tr class="pad" style:height=format!("{bottom_pad}px")><td colspan=width></td></tr>
+        }
+    };
+    let chart_rows = Signal::derive(move || {
+        let ids = order.get();
+        rows.with_value(|r| ids.iter().map(|&i| r[i].clone()).collect::<Vec<_>>())
+    });
     view! {
         <div class="result">
-            <p class="result-meta" data-testid="result-meta">{summary}</p>
-            <div class="table-wrap">
-                <table class="result-table">
-                    <thead>
-                        <tr>
-                            {result.columns.iter().map(|c| view! {
-                                <th title=c.type_name.clone()>
-                                    <span class="col-name">{c.name.clone()}</span>
-                                    <span class="col-type">{c.type_name.clone()}</span>
-                                </th>
-                            }).collect_view()}
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || {
-                            let numeric = numeric.clone();
-                            rows.with_value(|rows| {
-                                rows.iter()
-                                    .take(shown.get())
-                                    .map(|row| {
-                                        let cells = row.iter().cloned().enumerate()
-                                            .map(|(i, v)| cell(v, numeric.get(i).copied().unwrap_or(false)))
-                                            .collect_view();
-                                        view! { <tr>{cells}</tr> }
-                                    })
-                                    .collect_view()
-                            })
-                        }}
-                    </tbody>
-                </table>
+            <div class="result-bar">
+                <p class="result-meta" data-testid="result-meta">{summary}</p>
+                <div class="view-switch" role="tablist">
+                    <button role="tab" aria-selected=move || (view_mode.get() == "table").to_string() on:click=move |_| view_mode.set("table")>"Table"</button>
+                    <button role="tab" aria-selected=move || (view_mode.get() == "chart").to_string() on:click=move |_| view_mode.set("chart")>"Chart"</button>
+                </div>
             </div>
-            <Show when=move || { shown.get() < total }>
-                <button class="more" on:click=move |_| shown.update(|n| *n = (*n + PAGE_ROWS).min(total))>
-                    {move || format!("Show more ({} of {} shown)", shown.get(), total)}
-                </button>
+            <Show when=move || view_mode.get() == "table">
+                <div class="table-tools">
+                    <input class="filter" type="search" placeholder="Filter rows" aria-label="Filter rows" bind:value=filter/>
+                    <span class="muted small" data-testid="shown-count">
+                        {move || { let n = order.with(|o| o.len()); format!("{} shown", format_number(&n.to_string())) }}
+                    </span>
+                    <button disabled=move || selected.get().is_none() on:click=move |_| {
+                        if let Some((r, c)) = selected.get_untracked() {
+                            copy("cell", rows.with_value(|rs| cell_text(&rs[r][c])));
+                        }
+                    }>"Copy cell"</button>
+                    <button disabled=move || selected.get().is_none() on:click=move |_| {
+                        if let Some((r, _)) = selected.get_untracked() {
+                            copy("row", rows.with_value(|rs| row_tsv(&rs[r])));
+                        }
+                    }>"Copy row"</button>
+                    <button on:click=move |_| {
+                        let text = columns.with_value(|c| rows.with_value(|r| order.with_untracked(|o| to_tsv(c, r, o))));
+                        copy("table", text);
+                    }>"Copy table"</button>
+                    <span class="ok small" role="status">{move || copied.get().map(|w| format!("Copied the {w}"))}</span>
+                </div>
+                <div class="table-wrap" on:scroll=move |ev| scroll_top.set(event_target::<leptos::web_sys::Element>(&ev).scroll_top() as f64)>
+                    <table class="result-table">
+                        <thead><tr>{header}</tr></thead>
+                        <tbody>{body}</tbody>
+                    </table>
+                </div>
             </Show>
+            <Show when=move || view_mode.get() == "chart">
+                <ChartView columns=columns.get_value() rows=chart_rows/>
+            </Show>
+            {source.map(|s| view! { <ExportForm source=s columns=columns.get_value().into_iter().map(|c| c.name).collect()/> })}
         </div>
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::format_number;
-
-    #[test]
-    fn groups_thousands() {
-        let n = format_number;
-        assert_eq!(n("1234567"), "1,234,567");
-        assert_eq!(n("-1234567.25"), "-1,234,567.25");
-        assert_eq!(n("16000.00"), "16,000.00");
-        assert_eq!(n("1234"), "1234");
-        assert_eq!(n("12345"), "12,345");
-        assert_eq!(n("0.5"), "0.5");
-        assert_eq!(n("1e300"), "1e300");
-        assert_eq!(n("NaN"), "NaN");
+/// A plain form post, so the browser saves the file as it streams (a million CSV rows never
+/// sit in the page's memory).
+#[component]
+fn ExportForm(source: ResultSource, columns: Vec<String>) -> impl IntoView {
+    let chosen = RwSignal::new(columns.clone());
+    let joined = move || chosen.get().join("\n");
+    let action = format!("/api/v1/datasources/{}/export", source.datasource_id);
+    let all = columns.clone();
+    let order = StoredValue::new(columns.clone());
+    view! {
+        <form class="export" method="post" action=action>
+            <input type="hidden" name="sql" value=source.sql.clone()/>
+            <input type="hidden" name="columns" prop:value=joined/>
+            <span class="muted small">"Export all rows:"</span>
+            {ExportFormat::ALL.into_iter().map(|f| view! {
+                <button type="submit" name="format" value=f.extension() disabled=move || chosen.with(|c| c.is_empty())>{f.label()}</button>
+            }).collect_view()}
+            <details class="export-columns">
+                <summary>{move || format!("Columns ({} of {})", chosen.with(|c| c.len()), all.len())}</summary>
+                {columns.into_iter().map(|name| {
+                    let (n1, n2) = (name.clone(), name.clone());
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" name="export_column" prop:checked=move || chosen.with(|c| c.contains(&n1))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    // Keep the result's column order whatever the clicking order.
+                                    chosen.update(|c| {
+                                        let keep: Vec<String> = order.with_value(|all| {
+                                            all.iter().filter(|x| if **x == n2 { on } else { c.contains(x) }).cloned().collect()
+                                        });
+                                        *c = keep;
+                                    });
+                                }/>
+                            " " {name}
+                        </label>
+                    }
+                }).collect_view()}
+            </details>
+        </form>
     }
 }

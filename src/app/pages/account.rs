@@ -3,35 +3,10 @@ use leptos::prelude::*;
 
 use crate::app::{
     api::{create_token, list_tokens, outcome, revoke_token},
+    time::utc_minute as when,
     browser,
     model::CreatedToken,
 };
-
-fn when(ms: i64) -> String {
-    // UTC date and time to the minute; the browser's locale is not known during server rendering.
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let (h, m) = (secs.rem_euclid(86_400) / 3600, secs.rem_euclid(3600) / 60);
-    let (y, mo, d) = civil_from_days(days);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02} UTC")
-}
-
-/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-pub fn format_time(ms: i64) -> String {
-    when(ms)
-}
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -120,15 +95,5 @@ pub fn AccountPage() -> impl IntoView {
                 </Transition>
             </div>
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn times_are_formatted_in_utc() {
-        assert_eq!(super::when(0), "1970-01-01 00:00 UTC");
-        assert_eq!(super::when(1_764_115_200_000), "2025-11-26 00:00 UTC");
-        assert_eq!(super::when(951_782_400_000 + 61_000), "2000-02-29 00:01 UTC");
     }
 }

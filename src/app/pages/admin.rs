@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::app::{
     api::{audit_log, create_user, delete_user, get_sharing, list_datasources, list_users, outcome, set_sharing},
     model::{DatasourceSharing, DatasourceSummary, NewUserInput, Role, UserView},
-    pages::account::format_time,
+    time::utc_minute as format_time,
     session::AdminPage as AdminGate,
 };
 

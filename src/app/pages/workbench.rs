@@ -1,11 +1,15 @@
 //! The SQL workbench for one datasource: schema on the left, editor and results on the right.
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::app::{
     api::{cancel_query, get_datasource, outcome, run_sql},
     browser::new_query_id,
-    components::{ask_panel::AskPanel, result_table::ResultTable, schema_sidebar::SchemaSidebar},
+    components::{
+        ask_panel::AskPanel,
+        result_table::{CurrentDatasource, ResultTable},
+        schema_sidebar::SchemaSidebar,
+    },
     model::{Engine, SqlRequest},
 };
 
@@ -22,6 +26,11 @@ pub fn WorkbenchPage() -> impl IntoView {
     let id = Signal::derive(move || params.read().get("id").unwrap_or_default());
     let datasource = Resource::new(move || id.get(), |id| async move { outcome(get_datasource(id).await) });
     let pinned = RwSignal::new(Vec::<String>::new());
+    provide_context(CurrentDatasource(id));
+    // `?sql=…&run=1` (from History) opens the editor with that SQL and runs it.
+    let query = use_query_map();
+    let from_history = StoredValue::new(query.with_untracked(|q| q.get("sql")));
+    let run_now = query.with_untracked(|q| q.get("run").as_deref() == Some("1"));
     view! {
         <div class="workbench">
             <SchemaSidebar id pinned/>
@@ -31,7 +40,7 @@ pub fn WorkbenchPage() -> impl IntoView {
                         match datasource.await {
                             Ok(ds) => view! {
                                 <h1>{ds.name.clone()} " " <span class="badge">{ds.engine.label()}</span></h1>
-                                <Workspace id pinned initial=starter_sql(ds.engine).to_string()/>
+                                <Workspace id pinned initial=from_history.get_value().unwrap_or_else(|| starter_sql(ds.engine).to_string()) run_now/>
                             }.into_any(),
                             Err(e) => view! {
                                 <h1>"Datasource unavailable"</h1>
@@ -48,17 +57,18 @@ pub fn WorkbenchPage() -> impl IntoView {
 
 /// The ask panel and the SQL editor share the SQL text, so an answer can be edited and re-run.
 #[component]
-fn Workspace(id: Signal<String>, pinned: RwSignal<Vec<String>>, initial: String) -> impl IntoView {
+fn Workspace(id: Signal<String>, pinned: RwSignal<Vec<String>>, initial: String, run_now: bool) -> impl IntoView {
     let sql = RwSignal::new(initial);
     view! {
         <AskPanel id sql pinned/>
-        <SqlEditor id sql/>
+        <SqlEditor id sql run_now/>
     }
 }
 
 #[component]
-fn SqlEditor(id: Signal<String>, sql: RwSignal<String>) -> impl IntoView {
+fn SqlEditor(id: Signal<String>, sql: RwSignal<String>, run_now: bool) -> impl IntoView {
     let running_id = RwSignal::new(None::<String>);
+    let ran_sql = RwSignal::new(String::new());
     let run = Action::new(move |(id, request): &(String, SqlRequest)| {
         let (id, request) = (id.clone(), request.clone());
         async move { outcome(run_sql(id, request).await) }
@@ -73,8 +83,15 @@ fn SqlEditor(id: Signal<String>, sql: RwSignal<String>) -> impl IntoView {
         }
         let query_id = new_query_id();
         running_id.set(Some(query_id.clone()));
+        ran_sql.set(sql.get_untracked());
         run.dispatch((id.get_untracked(), SqlRequest { sql: sql.get_untracked(), max_rows: None, query_id: Some(query_id) }));
     };
+    // Effects run only in the browser, once hydrated.
+    Effect::new(move |done: Option<()>| {
+        if run_now && done.is_none() {
+            start();
+        }
+    });
     let stop = move |_| {
         if let Some(q) = running_id.get_untracked() {
             cancel.dispatch(q);
@@ -109,7 +126,7 @@ fn SqlEditor(id: Signal<String>, sql: RwSignal<String>) -> impl IntoView {
         <div class="results" aria-live="polite">
             {move || match run.value().get() {
                 None => view! { <p class="muted">"Run a query to see rows here."</p> }.into_any(),
-                Some(Ok(result)) => view! { <ResultTable result/> }.into_any(),
+                Some(Ok(result)) => view! { <ResultTable result sql=ran_sql.get_untracked()/> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" role="alert" data-testid="sql-error">{e}</p> }.into_any(),
             }}
         </div>

@@ -9,11 +9,12 @@ use tokio::sync::mpsc;
 use super::Limited;
 use crate::{
     app::model::{
-        AskEvent, AskRequest, AskResponse, ConnectionTest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSharing,
+        AskEvent, AskRequest, AskResponse, ConnectionTest, ExportRequest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSharing,
         DatasourceSummary, LlmProviderInput, LlmProviderView, QueryResult, SchemaInfo, SqlRequest, UserView,
     },
     server::{
         error::{AppError, AppResult},
+        export::{self, ExportFile},
         state::AppState,
         store::AuditRecord,
     },
@@ -110,6 +111,40 @@ pub async fn run_sql(state: &AppState, user: &UserView, id: &str, request: &SqlR
         status: status.into(),
         duration_ms: Some(started.elapsed().as_millis() as i64),
         detail: outcome.as_ref().err().map(|e| e.public_message()),
+        ..AuditRecord::default()
+    };
+    state.store.append_audit(&record).await?;
+    outcome
+}
+
+/// Starts an export of the user's SQL (guard, export row cap) and logs it.
+pub async fn export(state: &AppState, user: &UserView, id: &str, request: &ExportRequest) -> AppResult<ExportFile> {
+    let datasource = get_datasource(state, user, id).await?;
+    let rx = state.datasources.export_rows(id, &request.sql, request.format, None).await;
+    let started = std::time::Instant::now();
+    let outcome = match rx {
+        Ok(rx) => match export::Rows::start(rx, &request.columns).await {
+            Ok(rows) => {
+                let stem = export::file_stem(&datasource.name, crate::server::store::now_ms());
+                export::write(request.format, rows, &datasource.name, &stem).await
+            }
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    let record = AuditRecord {
+        user_id: Some(user.id.clone()),
+        username: user.username.clone(),
+        action: "export".into(),
+        datasource_id: Some(id.to_string()),
+        datasource_name: Some(datasource.name),
+        sql: Some(request.sql.clone()),
+        status: if outcome.is_ok() { "ok" } else { "failed" }.into(),
+        duration_ms: Some(started.elapsed().as_millis() as i64),
+        detail: Some(match &outcome {
+            Ok(f) => f.file_name.clone(),
+            Err(e) => e.public_message(),
+        }),
         ..AuditRecord::default()
     };
     state.store.append_audit(&record).await?;

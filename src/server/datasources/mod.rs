@@ -4,16 +4,17 @@ use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
 
 use secrecy::SecretString;
 use sqlx::{ConnectOptions, Connection};
-use tokio::sync::RwLock;
+use tokio::sync::{mpsc, RwLock};
 
 use crate::{
     app::model::{
-        ConnectionTest, DatasourceInput, DatasourceSummary, Engine, QueryResult, SchemaInfo, SqlRequest, SslMode,
+        ConnectionTest, DatasourceInput, DatasourceSummary, Engine, ExportFormat, QueryResult, SchemaInfo, SqlRequest, SslMode,
     },
     server::{
         crypto::SecretBox,
         error::{AppError, AppResult},
         exec::{self, CancelRegistry, Limits},
+        export::{self, ChannelSink, RowMsg},
         guard,
         schema,
         store::{DatasourceRecord, NewDatasource, Store},
@@ -36,6 +37,8 @@ pub struct DatasourcePolicy {
     pub allowed_hosts: Vec<String>,
     pub max_rows: u32,
     pub statement_timeout: Duration,
+    /// Time limit for an export (its statement runs while the rows stream out).
+    pub export_timeout: Duration,
 }
 
 pub struct DatasourceService {
@@ -322,6 +325,29 @@ impl DatasourceService {
             Ok(r) => Ok(r),
             Err(e) => Err(self.map_pool_error(id, e).await),
         }
+    }
+
+    /// Starts an export: the SQL passes the guard again and runs with the format's row cap;
+    /// its rows arrive on the returned channel (columns first, then rows, then done or the error).
+    pub async fn export_rows(&self, id: &str, sql: &str, format: ExportFormat, query_id: Option<String>) -> AppResult<mpsc::Receiver<RowMsg>> {
+        let record = self.record(id).await?;
+        let engine = summary(&record).engine;
+        let validated = guard::validate(sql, engine.into()).map_err(|r| AppError::SqlRejected(r.0))?;
+        let mut limits = Limits::new(export::max_rows(format), self.policy.export_timeout);
+        limits.max_total_bytes = usize::MAX;
+        let pool = self.pool(id).await?;
+        let cancels = self.cancels.clone();
+        let (tx, rx) = export::channel();
+        tokio::spawn(async move {
+            let mut sink = ChannelSink(tx.clone());
+            let outcome = exec::execute_into(&pool, &validated, &limits, &cancels, query_id.as_deref(), &mut sink).await;
+            let _ = tx.send(match outcome {
+                Ok(()) => RowMsg::Done,
+                Err(e) => RowMsg::Failed(e),
+            })
+            .await;
+        });
+        Ok(rx)
     }
 
     /// Cancels a running query by the id its client chose; false when none is running.

@@ -17,7 +17,8 @@ pub enum CancelTarget {
     Flag(Arc<AtomicBool>),
 }
 
-#[derive(Default)]
+/// Cloning shares the registry.
+#[derive(Clone, Default)]
 pub struct CancelRegistry {
     running: Arc<Mutex<HashMap<String, CancelTarget>>>,
 }

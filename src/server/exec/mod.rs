@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use crate::{
-    app::model::QueryResult,
+    app::model::{QueryResult, ResultColumn},
     server::{
         datasources::DatasourcePool,
         error::{AppError, AppResult},
@@ -42,6 +42,14 @@ impl Limits {
     }
 }
 
+/// Where rows go as the database sends them: into a `QueryResult`, or out to an export.
+pub trait RowSink: Send {
+    /// The result's columns, once, before any row.
+    fn columns(&mut self, columns: &[ResultColumn]);
+    /// One row (and its size in bytes); false when no more rows are wanted.
+    fn push(&mut self, row: Vec<serde_json::Value>, bytes: usize) -> impl std::future::Future<Output = bool> + Send;
+}
+
 /// Runs a validated statement. `query_id`, when given, lets `CancelRegistry::cancel` stop it.
 pub async fn execute(
     pool: &DatasourcePool,
@@ -51,14 +59,29 @@ pub async fn execute(
     query_id: Option<&str>,
 ) -> AppResult<QueryResult> {
     let started = Instant::now();
-    let mut result = match pool {
-        DatasourcePool::Postgres { pool, options } => {
-            postgres::run(pool, options, sql, limits, cancels, query_id).await
-        }
-        DatasourcePool::Sqlite(pool) => sqlite::run(pool, sql, limits, cancels, query_id).await,
-    }?;
+    let mut builder = ResultBuilder::new(limits);
+    execute_into(pool, sql, limits, cancels, query_id, &mut builder).await?;
+    let mut result = builder.finish();
+    if matches!(pool, DatasourcePool::Sqlite(_)) {
+        sqlite::infer_untyped_columns(&mut result);
+    }
     result.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(result)
+}
+
+/// Runs a validated statement and hands each row to `sink` as it arrives.
+pub async fn execute_into(
+    pool: &DatasourcePool,
+    sql: &ValidatedSql,
+    limits: &Limits,
+    cancels: &CancelRegistry,
+    query_id: Option<&str>,
+    sink: &mut impl RowSink,
+) -> AppResult<()> {
+    match pool {
+        DatasourcePool::Postgres { pool, options } => postgres::run(pool, options, sql, limits, cancels, query_id, sink).await,
+        DatasourcePool::Sqlite(pool) => sqlite::run(pool, sql, limits, cancels, query_id, sink).await,
+    }
 }
 
 /// Wraps a query so the database itself enforces the row cap, and checks the wrapped text
@@ -73,7 +96,8 @@ fn wrap_with_limit(sql: &ValidatedSql, select_list: &str, alias: &str, limit: u6
 }
 
 /// Accumulates rows until the row or byte cap is reached.
-struct ResultBuilder {
+pub struct ResultBuilder {
+    columns: Vec<ResultColumn>,
     rows: Vec<Vec<serde_json::Value>>,
     bytes: usize,
     max_rows: usize,
@@ -82,12 +106,12 @@ struct ResultBuilder {
 }
 
 impl ResultBuilder {
-    fn new(limits: &Limits) -> Self {
-        ResultBuilder { rows: Vec::new(), bytes: 0, max_rows: limits.max_rows as usize, max_bytes: limits.max_total_bytes, truncated: false }
+    pub fn new(limits: &Limits) -> Self {
+        ResultBuilder { columns: Vec::new(), rows: Vec::new(), bytes: 0, max_rows: limits.max_rows as usize, max_bytes: limits.max_total_bytes, truncated: false }
     }
 
     /// Returns false when no more rows are wanted.
-    fn push(&mut self, row: Vec<serde_json::Value>, row_bytes: usize) -> bool {
+    fn take(&mut self, row: Vec<serde_json::Value>, row_bytes: usize) -> bool {
         if self.rows.len() >= self.max_rows || self.bytes + row_bytes > self.max_bytes {
             self.truncated = true;
             return false;
@@ -97,8 +121,18 @@ impl ResultBuilder {
         true
     }
 
-    fn finish(self, columns: Vec<crate::app::model::ResultColumn>) -> QueryResult {
-        QueryResult { columns, row_count: self.rows.len(), rows: self.rows, truncated: self.truncated, elapsed_ms: 0 }
+    pub fn finish(self) -> QueryResult {
+        QueryResult { columns: self.columns, row_count: self.rows.len(), rows: self.rows, truncated: self.truncated, elapsed_ms: 0 }
+    }
+}
+
+impl RowSink for ResultBuilder {
+    fn columns(&mut self, columns: &[ResultColumn]) {
+        self.columns = columns.to_vec();
+    }
+
+    async fn push(&mut self, row: Vec<serde_json::Value>, bytes: usize) -> bool {
+        self.take(row, bytes)
     }
 }
 

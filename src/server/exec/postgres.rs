@@ -7,7 +7,7 @@ use sqlx::{
     Column, Connection, Executor, PgConnection, PgPool, Row, Statement, TypeInfo,
 };
 
-use super::{cancel::CancelTarget, cap_text, wrap_with_limit, CancelRegistry, Limits, ResultBuilder};
+use super::{cancel::CancelTarget, cap_text, wrap_with_limit, CancelRegistry, Limits, ResultBuilder, RowSink};
 use crate::{
     app::model::{QueryResult, ResultColumn},
     server::{
@@ -26,9 +26,10 @@ pub(super) async fn run(
     limits: &Limits,
     cancels: &CancelRegistry,
     query_id: Option<&str>,
-) -> AppResult<QueryResult> {
+    sink: &mut impl RowSink,
+) -> AppResult<()> {
     let mut conn = pool.acquire().await?;
-    let work = run_in_read_only_transaction(&mut conn, options, sql, limits, cancels, query_id);
+    let work = stream_in_read_only_transaction(&mut conn, options, sql, limits, cancels, query_id, sink);
     match tokio::time::timeout(limits.timeout + CLIENT_GRACE, work).await {
         Ok(result) => result,
         Err(_) => {
@@ -49,6 +50,20 @@ pub async fn run_in_read_only_transaction(
     cancels: &CancelRegistry,
     query_id: Option<&str>,
 ) -> AppResult<QueryResult> {
+    let mut builder = ResultBuilder::new(limits);
+    stream_in_read_only_transaction(conn, options, sql, limits, cancels, query_id, &mut builder).await?;
+    Ok(builder.finish())
+}
+
+async fn stream_in_read_only_transaction(
+    conn: &mut PgConnection,
+    options: &PgConnectOptions,
+    sql: &ValidatedSql,
+    limits: &Limits,
+    cancels: &CancelRegistry,
+    query_id: Option<&str>,
+    sink: &mut impl RowSink,
+) -> AppResult<()> {
     let mut tx = conn.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
     let timeout_ms = limits.timeout.as_millis().max(1).to_string();
@@ -63,24 +78,24 @@ pub async fn run_in_read_only_transaction(
     .await?;
     let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *tx).await?;
     let _registration = cancels.register(query_id, CancelTarget::Postgres { pid, options: options.clone() });
-    let result = run_statement(&mut tx, sql, limits).await;
+    let result = run_statement(&mut tx, sql, limits, sink).await;
     // Never commit: whatever happened, nothing this transaction did survives.
     tx.rollback().await?;
     result
 }
 
-async fn run_statement(conn: &mut PgConnection, sql: &ValidatedSql, limits: &Limits) -> AppResult<QueryResult> {
-    let mut builder = ResultBuilder::new(limits);
+async fn run_statement(conn: &mut PgConnection, sql: &ValidatedSql, limits: &Limits, sink: &mut impl RowSink) -> AppResult<()> {
     if sql.kind() == StatementKind::Explain {
+        sink.columns(&[ResultColumn { name: "QUERY PLAN".into(), type_name: "text".into() }]);
         let mut rows = sqlx::query(sql.as_str()).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(|e| query_error(e, limits))? {
             let line: String = row.try_get(0).unwrap_or_default();
             let n = line.len();
-            if !builder.push(vec![serde_json::Value::String(line)], n) {
+            if !sink.push(vec![serde_json::Value::String(line)], n).await {
                 break;
             }
         }
-        return Ok(builder.finish(vec![ResultColumn { name: "QUERY PLAN".into(), type_name: "text".into() }]));
+        return Ok(());
     }
     // Describe first: column names and types, without running anything.
     let statement = conn.prepare(sql.as_str()).await.map_err(|e| query_error(e, limits))?;
@@ -89,6 +104,7 @@ async fn run_statement(conn: &mut PgConnection, sql: &ValidatedSql, limits: &Lim
         .iter()
         .map(|c| ResultColumn { name: c.name().to_string(), type_name: c.type_info().name().to_ascii_lowercase() })
         .collect();
+    sink.columns(&columns);
     // Every column comes back as capped text, so any type (arrays, enums, ranges…) decodes.
     let (select_list, alias) = if columns.is_empty() {
         ("*".to_string(), "_dbai_q".to_string())
@@ -109,11 +125,11 @@ async fn run_statement(conn: &mut PgConnection, sql: &ValidatedSql, limits: &Lim
             bytes += text.as_ref().map_or(4, String::len) + 2;
             cells.push(text.map_or(serde_json::Value::Null, |t| typed_cell(&col.type_name, t, limits.max_cell_chars)));
         }
-        if !builder.push(cells, bytes) {
+        if !sink.push(cells, bytes).await {
             break;
         }
     }
-    Ok(builder.finish(columns))
+    Ok(())
 }
 
 /// PostgreSQL's text output turned back into a typed JSON value.

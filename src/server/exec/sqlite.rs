@@ -11,7 +11,7 @@ use std::{
 use futures::TryStreamExt;
 use sqlx::{Column, Executor, Row, SqliteConnection, SqlitePool, Statement, TypeInfo, ValueRef};
 
-use super::{cancel::CancelTarget, cap_text, wrap_with_limit, CancelRegistry, Limits, ResultBuilder};
+use super::{cancel::CancelTarget, cap_text, wrap_with_limit, CancelRegistry, Limits, RowSink};
 use crate::{
     app::model::{QueryResult, ResultColumn},
     server::{
@@ -29,7 +29,8 @@ pub(super) async fn run(
     limits: &Limits,
     cancels: &CancelRegistry,
     query_id: Option<&str>,
-) -> AppResult<QueryResult> {
+    sink: &mut impl RowSink,
+) -> AppResult<()> {
     let mut conn = pool.acquire().await?;
     let cancelled = Arc::new(AtomicBool::new(false));
     let _registration = cancels.register(query_id, CancelTarget::Flag(cancelled.clone()));
@@ -44,7 +45,7 @@ pub(super) async fn run(
             !cancelled.load(Ordering::SeqCst) && !timed_out.load(Ordering::SeqCst)
         });
     }
-    let result = run_statement(&mut conn, sql, limits).await;
+    let result = run_statement(&mut conn, sql, limits, sink).await;
     conn.lock_handle().await?.remove_progress_handler();
     result.map_err(|e| {
         if cancelled.load(Ordering::SeqCst) {
@@ -57,18 +58,18 @@ pub(super) async fn run(
     })
 }
 
-async fn run_statement(conn: &mut SqliteConnection, sql: &ValidatedSql, limits: &Limits) -> AppResult<QueryResult> {
+async fn run_statement(conn: &mut SqliteConnection, sql: &ValidatedSql, limits: &Limits, sink: &mut impl RowSink) -> AppResult<()> {
     let statement = conn.prepare(sql.as_str()).await.map_err(query_error)?;
     let columns: Vec<ResultColumn> = statement
         .columns()
         .iter()
         .map(|c| ResultColumn { name: c.name().to_string(), type_name: c.type_info().name().to_ascii_lowercase() })
         .collect();
+    sink.columns(&columns);
     let to_run = match sql.kind() {
         StatementKind::Explain => sql.clone(),
         StatementKind::Query => wrap_with_limit(sql, "*", "_dbai_q", limits.max_rows as u64 + 1)?,
     };
-    let mut builder = ResultBuilder::new(limits);
     let mut rows = sqlx::query(to_run.as_str()).fetch(&mut *conn);
     while let Some(row) = rows.try_next().await.map_err(query_error)? {
         let mut cells = Vec::with_capacity(columns.len());
@@ -78,18 +79,16 @@ async fn run_statement(conn: &mut SqliteConnection, sql: &ValidatedSql, limits: 
             bytes += n;
             cells.push(cell);
         }
-        if !builder.push(cells, bytes) {
+        if !sink.push(cells, bytes).await {
             break;
         }
     }
-    let mut result = builder.finish(columns);
-    infer_untyped_columns(&mut result);
-    Ok(result)
+    Ok(())
 }
 
 /// SQLite reports no declared type for expressions (`sum(x)`, `o.total` through a join of
 /// some shapes); name them after the values they hold so the UI can align numbers.
-fn infer_untyped_columns(result: &mut QueryResult) {
+pub(super) fn infer_untyped_columns(result: &mut QueryResult) {
     for (i, col) in result.columns.iter_mut().enumerate() {
         if col.type_name != "null" && !col.type_name.is_empty() {
             continue;

@@ -15,7 +15,7 @@ use utoipa::{
 
 use crate::{
     app::model::{
-        AskAttempt, AskRequest, AskResponse, AuditEntry, ConnectionTest, ConversationSummary, ConversationTurn, CreatedToken, DatasourceInput,
+        AskAttempt, AskRequest, AskResponse, AuditEntry, ExportFormat, ExportRequest, ConnectionTest, ConversationSummary, ConversationTurn, CreatedToken, DatasourceInput,
         DatasourceSharing, DatasourceSummary, LlmProviderInput, LlmProviderView, LlmTestResult, LoginInput, NewTokenInput, NewUserInput,
         QueryResult, Role, SchemaInfo, SessionInfo, SqlRequest, TokenView, UserView,
     },
@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/datasources/{id}/test", post(test_datasource))
         .route("/datasources/{id}/schema", get(get_schema))
         .route("/datasources/{id}/sql", post(run_sql))
+        .route("/datasources/{id}/export", post(export))
         .route("/datasources/{id}/ask", post(ask))
         .route("/datasources/{id}/ask/stream", post(ask_stream))
         .route("/datasources/{id}/conversations", get(list_conversations))
@@ -81,11 +82,11 @@ Authenticate with a personal token (`Authorization: Bearer dbai_…`) or a sessi
     modifiers(&BearerAuth),
     paths(health, live, login, logout, me, list_users, create_user, delete_user, list_tokens, create_token, revoke_token, audit, audit_export,
           list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource, get_sharing, set_sharing,
-          test_datasource, get_schema, run_sql, ask, ask_stream, list_conversations, get_conversation, cancel_query,
+          test_datasource, get_schema, run_sql, export, ask, ask_stream, list_conversations, get_conversation, cancel_query,
           get_llm_settings, save_llm_settings, reset_llm_settings, test_llm_settings),
     components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, AskRequest, AskResponse,
                        AskAttempt, ConversationSummary, ConversationTurn, LlmProviderView, LlmProviderInput, LlmTestResult, ErrorBody, ErrorDetail, Health, Cancelled,
-                       LoginInput, UserView, Role, SessionInfo, NewUserInput, TokenView, CreatedToken, NewTokenInput, DatasourceSharing, AuditEntry))
+                       LoginInput, UserView, Role, ExportRequest, ExportFormat, SessionInfo, NewUserInput, TokenView, CreatedToken, NewTokenInput, DatasourceSharing, AuditEntry))
 )]
 pub struct ApiDoc;
 

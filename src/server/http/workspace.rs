@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{ApiJson, ApiResult, Cancelled, ErrorBody};
 use crate::{
     app::model::{
-        AskRequest, AskResponse, ConnectionTest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSummary,
+        AskRequest, AskResponse, ConnectionTest, ExportFormat, ExportRequest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSummary,
         LlmProviderInput, LlmProviderView, LlmTestResult, QueryResult, SchemaInfo, SqlRequest,
     },
     server::{
@@ -181,4 +181,43 @@ pub(super) async fn test_llm_settings(
     ApiJson(input): ApiJson<LlmProviderInput>,
 ) -> ApiResult<Json<LlmTestResult>> {
     Ok(Json(access::test_llm_settings(&state, &me.user, &input).await?))
+}
+
+/// A result as a file: the SQL runs again through the guard with the export row cap
+/// (CSV 1,000,000 rows, streamed; Excel 1,048,575; PDF 5,000). Send JSON, or a browser form
+/// with `sql`, `format` and `columns` (one name per line).
+#[utoipa::path(post, path = "/api/v1/datasources/{id}/export", request_body = ExportRequest,
+    responses((status = 200, description = "the file (Content-Disposition: attachment)", content_type = "application/octet-stream"),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn export(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    request: axum::extract::Request,
+) -> ApiResult<axum::response::Response> {
+    use axum::{extract::FromRequest, http::header, response::IntoResponse};
+    let is_form = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let input = if is_form {
+        let axum::Form(form) = axum::Form::<ExportForm>::from_request(request, &())
+            .await
+            .map_err(|e| crate::server::error::AppError::InvalidInput(format!("the form is not valid: {}", e.body_text())))?;
+        ExportRequest { sql: form.sql, format: form.format, columns: form.columns.lines().map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect() }
+    } else {
+        ApiJson::<ExportRequest>::from_request(request, &()).await?.0
+    };
+    let file = access::export(&state, &me.user, &id, &input).await?;
+    let disposition = format!("attachment; filename=\"{}\"", file.file_name);
+    Ok((
+        [(header::CONTENT_TYPE, file.content_type.to_string()), (header::CONTENT_DISPOSITION, disposition), (header::CACHE_CONTROL, "no-store".to_string())],
+        axum::body::Body::from_stream(file.body),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub(super) struct ExportForm {
+    sql: String,
+    format: ExportFormat,
+    #[serde(default)]
+    columns: String,
 }
