@@ -17,7 +17,11 @@ async fn main() {
     };
     telemetry::init(settings.log_json);
     if let Some(Command::Eval(args)) = &settings.command {
-        match eval::run(&settings, args).await {
+        let outcome = match &args.verified {
+            Some(datasource) => eval::run_verified(&settings, args, datasource).await,
+            None => eval::run(&settings, args).await,
+        };
+        match outcome {
             Ok(report) => {
                 println!("execution accuracy: {}/{} = {:.1}%", report.correct, report.total, report.accuracy * 100.0);
                 for (category, (ok, n)) in &report.per_category {

@@ -24,7 +24,9 @@ macro_rules! signed_in {
 }
 
 mod accounts;
+mod results;
 pub use accounts::*;
+pub use results::*;
 
 /// An expected failure (bad input, rejected SQL, a database error) travels as data with
 /// HTTP 200: it is an answer, not a broken request, so the browser does not log it.

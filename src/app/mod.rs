@@ -20,6 +20,7 @@ use pages::{
     account::AccountPage,
     admin::AdminPage,
     datasources::DatasourcesPage,
+    history::HistoryPage,
     login::{LoginPage, SetupPage},
     settings::SettingsPage,
     workbench::WorkbenchPage,
@@ -67,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings") view=SettingsPage/>
                     <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/account") view=AccountPage/>
+                    <Route path=path!("/history") view=HistoryPage/>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/setup") view=SetupPage/>
                 </Routes>

@@ -249,6 +249,9 @@ pub struct AskResponse {
     pub result: QueryResult,
     /// Earlier attempts that failed and were corrected, oldest first.
     pub attempts: Vec<AskAttempt>,
+    /// Questions of the verified answers shown to the model as examples.
+    #[serde(default)]
+    pub examples: Vec<String>,
 }
 
 /// What an ask is doing, streamed to the browser one JSON line per event while it works.
@@ -259,6 +262,8 @@ pub enum AskEvent {
     Started { conversation_id: String },
     /// The tables the prompt shows the model.
     TablesChosen { tables: Vec<String> },
+    /// Verified answers (their questions) shown to the model as examples.
+    ExamplesChosen { questions: Vec<String> },
     /// The model is writing attempt number `attempt` (from 1).
     Writing { attempt: u32 },
     /// A piece of the model's reply, as it arrives.

@@ -82,6 +82,7 @@ pub fn UserNav() -> impl IntoView {
                     view! {
                         <nav>
                             <a href="/">"Datasources"</a>
+                            <a href="/history">"History"</a>
                             {is_admin.then(|| view! { <a href="/settings">"Settings"</a> <a href="/admin">"Admin"</a> })}
                             <a href="/account">"Account"</a>
                         </nav>

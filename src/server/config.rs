@@ -162,8 +162,12 @@ pub enum AdminCommand {
 #[derive(Debug, Clone, clap::Args)]
 pub struct EvalArgs {
     /// CSV with question, query, db_name, query_category, instructions.
-    #[arg(long)]
-    pub questions: PathBuf,
+    #[arg(long, required_unless_present = "verified")]
+    pub questions: Option<PathBuf>,
+    /// Instead of a question file: run this datasource's verified answers (from the app store
+    /// the other flags point at) as a test suite; each is asked without itself as an example.
+    #[arg(long, value_name = "DATASOURCE_ID")]
+    pub verified: Option<String>,
     /// PostgreSQL server holding one database per db_name (user and password from the URL).
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     pub pg_url: String,

@@ -117,6 +117,56 @@ pub fn results_match(gold: &QueryResult, predicted: &QueryResult) -> bool {
     rows(gold, &gold_cols) == rows(predicted, &mapping)
 }
 
+/// Runs the datasource's verified answers through the pipeline: the user's own regression test.
+pub async fn run_verified(settings: &Settings, args: &EvalArgs, datasource_id: &str) -> anyhow_like::Result<Report> {
+    let started = Instant::now();
+    let addr = std::net::SocketAddr::new(settings.bind, settings.port);
+    let state = startup::build_state(settings, startup::leptos_options(addr)).await?;
+    let runner = state.auth.system_user("eval").await.map_err(|e| e.public_message())?;
+    let datasource = state.datasources.get(datasource_id).await.map_err(|e| e.public_message())?;
+    let mut pairs = state.store.verified_answers(datasource_id, None).await?;
+    // A stable order, so two runs can be compared line by line.
+    pairs.sort_by(|a, b| a.question.cmp(&b.question).then(a.id.cmp(&b.id)));
+    if pairs.is_empty() {
+        return Err(format!("{} has no verified answers yet", datasource.name).into());
+    }
+    let mut outcomes = Vec::new();
+    for (n, pair) in pairs.iter().enumerate() {
+        let failed_attempts = std::sync::Mutex::new(Vec::new());
+        let record = |event: AskEvent| {
+            if let AskEvent::AttemptFailed { attempt } = event {
+                failed_attempts.lock().expect("attempt log").push(attempt);
+            }
+        };
+        let request = AskRequest { question: pair.question.clone(), conversation_id: None, pinned_tables: vec![], ask_id: None };
+        let t0 = Instant::now();
+        let answer = state.ask.ask_excluding(&runner, datasource_id, &request, Some(&pair.id), &record).await;
+        let seconds = t0.elapsed().as_secs_f64();
+        let failed_attempts = failed_attempts.into_inner().expect("attempt log");
+        let (correct, predicted_sql, error) = match answer {
+            Ok(a) => {
+                let gold = state.datasources.run_sql(datasource_id, &SqlRequest { sql: pair.sql.clone(), max_rows: None, query_id: None }).await;
+                (gold.is_ok_and(|g| results_match(&g, &a.result)), Some(a.sql), None)
+            }
+            Err(e) => (false, None, Some(e.public_message())),
+        };
+        println!("[{}/{}] {} {:>6.1}s  {}", n + 1, pairs.len(), if correct { "ok  " } else { "MISS" }, seconds, pair.question);
+        outcomes.push(QuestionOutcome {
+            index: n,
+            db_name: datasource.name.clone(),
+            category: "verified".into(),
+            question: pair.question.clone(),
+            correct,
+            predicted_sql,
+            error,
+            attempts: failed_attempts.len() + usize::from(correct),
+            failed_attempts,
+            seconds,
+        });
+    }
+    finish(settings, args, outcomes, started)
+}
+
 pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Report> {
     let started = Instant::now();
     let mut settings = settings.clone();
@@ -128,7 +178,8 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
     let pg = url::Url::parse(&args.pg_url)?;
     let runner = state.auth.system_user("eval").await.map_err(|e| e.public_message())?;
 
-    let mut reader = csv::Reader::from_path(&args.questions)?;
+    let questions_file = args.questions.as_ref().ok_or("--questions is required")?;
+    let mut reader = csv::Reader::from_path(questions_file)?;
     let questions: Vec<Question> = reader.deserialize().collect::<Result<_, _>>()?;
     let selected: Vec<(usize, Question)> = questions
         .into_iter()
@@ -213,6 +264,10 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
         });
     }
     let _ = std::fs::remove_dir_all(&settings.data_dir);
+    finish(&settings, args, outcomes, started)
+}
+
+fn finish(settings: &Settings, args: &EvalArgs, outcomes: Vec<QuestionOutcome>, started: Instant) -> anyhow_like::Result<Report> {
     let mut per_category: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for o in &outcomes {
         let e = per_category.entry(o.category.clone()).or_default();

@@ -17,5 +17,6 @@ pub mod schema;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod verified;
 pub mod telemetry;
 pub mod llm;

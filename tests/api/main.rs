@@ -14,3 +14,4 @@ mod replicas;
 mod settings;
 mod sql;
 mod store;
+mod verified;

@@ -8,7 +8,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::app::{
     api::{ask_stream, cancel_query, get_conversation, list_conversations, outcome},
     browser::{copy_to_clipboard, new_query_id},
-    components::result_table::ResultTable,
+    components::{result_table::ResultTable, verified::MarkCorrect},
     model::{AskAttempt, AskEvent, AskRequest, AskResponse, ConversationTurn},
 };
 
@@ -42,6 +42,7 @@ impl LiveAsk {
         match event {
             AskEvent::Started { .. } => self.stage = "Choosing tables…".into(),
             AskEvent::TablesChosen { tables } => self.stage = format!("Using {}", tables.join(", ")),
+            AskEvent::ExamplesChosen { questions } => self.stage = format!("Using {} verified example{}", questions.len(), if questions.len() == 1 { "" } else { "s" }),
             AskEvent::Writing { attempt } => {
                 self.stage = if *attempt == 1 { "Writing SQL…".into() } else { format!("Writing SQL (attempt {attempt})…") };
                 self.tokens.clear();
@@ -234,7 +235,7 @@ fn ConversationList(
 fn Turn(turn: ChatTurn, sql: RwSignal<String>) -> impl IntoView {
     let question = (!turn.question.is_empty()).then(|| view! { <p class="question">{turn.question.clone()}</p> });
     let reply = match turn.reply {
-        Reply::Answer(answer) => view! { <Answer answer sql/> }.into_any(),
+        Reply::Answer(answer) => view! { <Answer answer sql question=turn.question.clone()/> }.into_any(),
         Reply::Stored(stored) => view! { <StoredAnswer turn=stored sql/> }.into_any(),
         Reply::Error(e) => view! { <p class="error" role="alert" data-testid="ask-error">{e}</p> }.into_any(),
     };
@@ -242,7 +243,7 @@ fn Turn(turn: ChatTurn, sql: RwSignal<String>) -> impl IntoView {
 }
 
 #[component]
-fn Answer(answer: AskResponse, sql: RwSignal<String>) -> impl IntoView {
+fn Answer(answer: AskResponse, sql: RwSignal<String>, question: String) -> impl IntoView {
     let answer_sql = answer.sql.clone();
     let copy_sql = answer.sql.clone();
     let copied = RwSignal::new(false);
@@ -255,6 +256,8 @@ fn Answer(answer: AskResponse, sql: RwSignal<String>) -> impl IntoView {
     let attempts = answer.attempts.clone();
     let result = answer.result;
     let result_sql = answer.sql.clone();
+    let verify_sql = answer.sql.clone();
+    let examples = answer.examples.clone();
     view! {
         <div class="answer" data-testid="answer">
             {(!answer.explanation.is_empty()).then(|| view! { <p class="explanation">{answer.explanation.clone()}</p> })}
@@ -262,7 +265,14 @@ fn Answer(answer: AskResponse, sql: RwSignal<String>) -> impl IntoView {
             <div class="answer-actions">
                 <button class="small" on:click=move |_| sql.set(answer_sql.clone())>"Edit in SQL editor"</button>
                 <button class="small" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy SQL" }}</button>
+                <MarkCorrect question sql=verify_sql/>
             </div>
+            {(!examples.is_empty()).then(|| view! {
+                <p class="small muted" data-testid="examples-used">
+                    {format!("Guided by {} verified answer{}: ", examples.len(), if examples.len() == 1 { "" } else { "s" })}
+                    {examples.join(" · ")}
+                </p>
+            })}
             {(!attempts.is_empty()).then(|| view! {
                 <details class="attempts">
                     <summary>{format!("{} earlier attempt{} corrected", attempts.len(), if attempts.len() == 1 { "" } else { "s" })}</summary>

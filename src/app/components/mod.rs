@@ -3,3 +3,4 @@ pub mod datasource_form;
 pub mod result_table;
 pub mod schema_sidebar;
 pub mod chart_view;
+pub mod verified;

@@ -39,3 +39,46 @@ pub struct ExportRequest {
     #[serde(default)]
     pub columns: Vec<String>,
 }
+
+/// One run from a person's history: a question (with the SQL it produced) or SQL they ran.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct HistoryEntry {
+    pub at_ms: i64,
+    /// `ask` or `sql`.
+    pub kind: String,
+    pub datasource_id: Option<String>,
+    pub datasource_name: Option<String>,
+    pub question: Option<String>,
+    pub sql: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub row_count: Option<i64>,
+    /// ok / answered, failed, cancelled.
+    pub status: String,
+    pub error: Option<String>,
+}
+
+/// A question → SQL pair someone marked correct.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct VerifiedAnswer {
+    pub id: String,
+    pub datasource_id: String,
+    pub question: String,
+    pub sql: String,
+    /// Visible to everyone who may use the datasource (else only to its author).
+    pub shared: bool,
+    pub author: String,
+    /// The signed-in user wrote it (and may edit or delete it).
+    pub mine: bool,
+    pub updated_at_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct VerifiedInput {
+    pub question: String,
+    pub sql: String,
+    #[serde(default)]
+    pub shared: bool,
+}

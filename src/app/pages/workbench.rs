@@ -9,6 +9,7 @@ use crate::app::{
         ask_panel::AskPanel,
         result_table::{CurrentDatasource, ResultTable},
         schema_sidebar::SchemaSidebar,
+        verified::{VerifiedPanel, VerifiedVersion},
     },
     model::{Engine, SqlRequest},
 };
@@ -27,6 +28,7 @@ pub fn WorkbenchPage() -> impl IntoView {
     let datasource = Resource::new(move || id.get(), |id| async move { outcome(get_datasource(id).await) });
     let pinned = RwSignal::new(Vec::<String>::new());
     provide_context(CurrentDatasource(id));
+    provide_context(VerifiedVersion(RwSignal::new(0)));
     // `?sql=…&run=1` (from History) opens the editor with that SQL and runs it.
     let query = use_query_map();
     let from_history = StoredValue::new(query.with_untracked(|q| q.get("sql")));
@@ -61,6 +63,7 @@ fn Workspace(id: Signal<String>, pinned: RwSignal<Vec<String>>, initial: String,
     let sql = RwSignal::new(initial);
     view! {
         <AskPanel id sql pinned/>
+        <VerifiedPanel id/>
         <SqlEditor id sql run_now/>
     }
 }

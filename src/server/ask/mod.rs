@@ -147,6 +147,19 @@ impl AskService {
         request: &AskRequest,
         progress: Progress<'_>,
     ) -> AppResult<AskResponse> {
+        self.ask_excluding(user, datasource_id, request, None, progress).await
+    }
+
+    /// The same, never showing the verified answer `exclude` as an example (the eval command
+    /// tests each verified answer without its own help).
+    pub async fn ask_excluding(
+        &self,
+        user: &UserView,
+        datasource_id: &str,
+        request: &AskRequest,
+        exclude: Option<&str>,
+        progress: Progress<'_>,
+    ) -> AppResult<AskResponse> {
         let started = Instant::now();
         // Client-chosen ids are scoped to the user, so no one can cancel another's ask.
         let ask_id = request.ask_id.as_deref().filter(|id| !id.is_empty() && id.len() <= 100).map(|id| scoped_id(user, id));
@@ -185,14 +198,21 @@ impl AskService {
             .iter()
             .map(|t| prompt::PastTurn { question: t.question.clone(), sql: t.sql.clone() })
             .collect();
+        let verified = self.store.verified_answers(datasource_id, Some(&user.id)).await?;
+        let examples = crate::server::verified::closest(question, &verified, exclude);
+        if !examples.is_empty() {
+            progress(AskEvent::ExamplesChosen { questions: examples.iter().map(|e| e.question.clone()).collect() });
+        }
         let input = prompt::PromptInput {
             engine: datasource.engine,
             tables: &shown,
             with_values: self.settings.sample_values,
             format: self.settings.answer_format,
             history: &past,
+            examples: &examples,
         };
         let mut messages = prompt::build_messages(&input, question);
+        let example_questions: Vec<String> = examples.iter().map(|e| e.question.clone()).collect();
 
         let outcome = tokio::select! {
             outcome = self.attempt(&llm, datasource_id, ask_id.as_deref(), &mut messages, &shown, progress) => outcome,
@@ -226,11 +246,12 @@ impl AskService {
             status: label.into(),
             duration_ms: Some(started.elapsed().as_millis() as i64),
             detail: turn.error.clone(),
+            row_count: turn.row_count,
         };
         self.store.append_audit(&audit).await?;
         let (sql, explanation, mut result, attempts) = outcome?;
         result.elapsed_ms = started.elapsed().as_millis() as u64;
-        Ok(AskResponse { conversation_id, sql, explanation, result, attempts })
+        Ok(AskResponse { conversation_id, sql, explanation, result, attempts, examples: example_questions })
     }
 
     /// Asks, runs and corrects until a query works or the attempts run out.

@@ -111,10 +111,16 @@ pub async fn run_sql(state: &AppState, user: &UserView, id: &str, request: &SqlR
         status: status.into(),
         duration_ms: Some(started.elapsed().as_millis() as i64),
         detail: outcome.as_ref().err().map(|e| e.public_message()),
+        row_count: outcome.as_ref().ok().map(|r| r.row_count as i64),
         ..AuditRecord::default()
     };
     state.store.append_audit(&record).await?;
     outcome
+}
+
+/// The user's own runs (questions and SQL), newest first.
+pub async fn history(state: &AppState, user: &UserView, search: &str, offset: i64) -> AppResult<Vec<crate::app::model::HistoryEntry>> {
+    Ok(state.store.history(&user.id, search, 200, offset.max(0)).await?)
 }
 
 /// Starts an export of the user's SQL (guard, export row cap) and logs it.

@@ -15,7 +15,7 @@ use utoipa::{
 
 use crate::{
     app::model::{
-        AskAttempt, AskRequest, AskResponse, AuditEntry, ExportFormat, ExportRequest, ConnectionTest, ConversationSummary, ConversationTurn, CreatedToken, DatasourceInput,
+        AskAttempt, AskRequest, AskResponse, AuditEntry, ExportFormat, ExportRequest, HistoryEntry, VerifiedAnswer, VerifiedInput, ConnectionTest, ConversationSummary, ConversationTurn, CreatedToken, DatasourceInput,
         DatasourceSharing, DatasourceSummary, LlmProviderInput, LlmProviderView, LlmTestResult, LoginInput, NewTokenInput, NewUserInput,
         QueryResult, Role, SchemaInfo, SessionInfo, SqlRequest, TokenView, UserView,
     },
@@ -24,9 +24,10 @@ use crate::{
 
 mod accounts;
 mod error;
+mod results;
 mod workspace;
 pub use error::{ApiError, ApiJson};
-use {accounts::*, workspace::*};
+use {accounts::*, results::*, workspace::*};
 
 /// Largest JSON body the API accepts.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -47,6 +48,11 @@ pub fn router() -> Router<AppState> {
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/audit", get(audit))
         .route("/audit/export", get(audit_export))
+        .route("/history", get(history))
+        .route("/datasources/{id}/verified", get(list_verified).post(create_verified))
+        .route("/datasources/{id}/verified/export", get(export_verified))
+        .route("/datasources/{id}/verified/import", post(import_verified))
+        .route("/verified/{id}", axum::routing::put(update_verified).delete(delete_verified))
         .route("/datasources", get(list_datasources).post(create_datasource))
         .route("/datasources/{id}", get(get_datasource).put(update_datasource).delete(delete_datasource))
         .route("/datasources/{id}/sharing", get(get_sharing).put(set_sharing))
@@ -83,10 +89,12 @@ Authenticate with a personal token (`Authorization: Bearer dbai_…`) or a sessi
     paths(health, live, login, logout, me, list_users, create_user, delete_user, list_tokens, create_token, revoke_token, audit, audit_export,
           list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource, get_sharing, set_sharing,
           test_datasource, get_schema, run_sql, export, ask, ask_stream, list_conversations, get_conversation, cancel_query,
-          get_llm_settings, save_llm_settings, reset_llm_settings, test_llm_settings),
+          get_llm_settings, save_llm_settings, reset_llm_settings, test_llm_settings,
+          history, list_verified, create_verified, update_verified, delete_verified, export_verified, import_verified),
     components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, AskRequest, AskResponse,
                        AskAttempt, ConversationSummary, ConversationTurn, LlmProviderView, LlmProviderInput, LlmTestResult, ErrorBody, ErrorDetail, Health, Cancelled,
-                       LoginInput, UserView, Role, ExportRequest, ExportFormat, SessionInfo, NewUserInput, TokenView, CreatedToken, NewTokenInput, DatasourceSharing, AuditEntry))
+                       LoginInput, UserView, Role, ExportRequest, ExportFormat, SessionInfo, NewUserInput, TokenView, CreatedToken, NewTokenInput, DatasourceSharing, AuditEntry,
+                       HistoryEntry, VerifiedAnswer, VerifiedInput, Imported))
 )]
 pub struct ApiDoc;
 

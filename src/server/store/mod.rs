@@ -7,6 +7,7 @@ use super::config::anyhow_like;
 mod accounts;
 mod conversations;
 mod datasources;
+mod verified;
 pub use accounts::{AuditRecord, NewUserRecord, LOCAL_USERNAME};
 pub use conversations::TurnRecord;
 pub use datasources::{is_unique_violation, DatasourceRecord, NewDatasource};

@@ -1,0 +1,137 @@
+//! History and verified answers over real HTTP, with the scripted model.
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::{
+    helpers::*,
+    llm_stub::{answer, StubLlm},
+};
+use databaseai::app::model::Role;
+
+fn prompt_of(request: &Value) -> String {
+    request["messages"].as_array().unwrap().iter().rev().find(|m| m["role"] == "user").unwrap()["content"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn history_lists_my_runs_searchably_and_only_mine() {
+    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM products", "Counts products.")]).await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
+    let demo = app.demo_id().await;
+    assert_eq!(app.post(&format!("/api/v1/datasources/{demo}/sql"), json!({"sql": "SELECT id FROM customers LIMIT 7"})).await.0, 200);
+    assert_eq!(app.post(&format!("/api/v1/datasources/{demo}/sql"), json!({"sql": "SELECT nope FROM customers"})).await.0, 400);
+    assert_eq!(app.post(&format!("/api/v1/datasources/{demo}/ask"), json!({"question": "How many products?"})).await.0, 200);
+
+    let (status, history) = app.get("/api/v1/history").await;
+    assert_eq!(status, 200);
+    let entries = history.as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{history}");
+    assert_eq!((entries[0]["kind"].as_str(), entries[0]["question"].as_str(), entries[0]["row_count"].as_i64()), (Some("ask"), Some("How many products?"), Some(1)));
+    assert_eq!(entries[0]["sql"], "SELECT count(*) AS n FROM products");
+    assert_eq!(entries[1]["status"], "failed");
+    assert!(entries[1]["error"].as_str().unwrap().contains("nope"), "{}", entries[1]);
+    assert_eq!((entries[2]["row_count"].as_i64(), entries[2]["datasource_name"].as_str()), (Some(7), Some("Demo shop")));
+    assert!(entries[2]["duration_ms"].as_i64().is_some());
+
+    let (_, found) = app.get("/api/v1/history?q=LIMIT%207").await;
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let (_, none) = app.get("/api/v1/history?q=%25").await;
+    assert_eq!(none, json!([]), "a % in the search is a character, not a wildcard");
+    let (_, other) = app.user("ana", Role::Analyst).await;
+    assert_eq!(call(&other, Method::GET, &app.url("/api/v1/history"), None).await.1, json!([]));
+}
+
+#[tokio::test]
+async fn verified_answers_are_checked_kept_per_author_and_guide_similar_questions() {
+    let stub = StubLlm::start(vec![
+        answer("SELECT p.name FROM products p JOIN order_items i ON i.product_id = p.id GROUP BY p.name ORDER BY sum(i.quantity) DESC LIMIT 3", "Top sellers."),
+        answer("SELECT count(*) FROM employees", "Counts employees."),
+    ])
+    .await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
+    let demo = app.demo_id().await;
+    let url = format!("/api/v1/datasources/{demo}/verified");
+
+    // Bad input is refused with a reason and saves nothing.
+    let (status, e) = app.post(&url, json!({"question": "Delete all", "sql": "DELETE FROM orders"})).await;
+    assert_eq!(status, 400);
+    assert!(e["error"]["message"].as_str().unwrap().starts_with("the SQL cannot be verified"), "{e}");
+    assert_eq!(app.post(&url, json!({"question": "  ", "sql": "SELECT 1"})).await.0, 400);
+    assert_eq!(app.get(&url).await.1, json!([]));
+
+    let sql = "SELECT p.name, sum(i.quantity) AS units FROM products p JOIN order_items i ON i.product_id = p.id GROUP BY p.name ORDER BY units DESC LIMIT 5";
+    let (status, saved) = app.post(&url, json!({"question": "Which 5 products sold the most units?", "sql": sql, "shared": false})).await;
+    assert_eq!(status, 201, "{saved}");
+    assert_eq!((saved["mine"].as_bool(), saved["author"].as_str()), (Some(true), Some("admin")));
+    let vid = saved["id"].as_str().unwrap().to_string();
+
+    // A similar question gets it as an example, after the schema (so the schema stays a cacheable prefix).
+    let (status, answer) = app.post(&format!("/api/v1/datasources/{demo}/ask"), json!({"question": "What are the 3 products that sold the most?"})).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["examples"], json!(["Which 5 products sold the most units?"]));
+    let prompt = prompt_of(&stub.requests()[0]);
+    let (schema_at, example_at) = (prompt.find("</schema>").unwrap(), prompt.find(sql).expect("the verified SQL is in the prompt"));
+    assert!(schema_at < example_at && example_at < prompt.find("Question: What are the 3 products").unwrap(), "{prompt}");
+    // An unrelated question does not.
+    let (_, other) = app.post(&format!("/api/v1/datasources/{demo}/ask"), json!({"question": "How many employees are there?"})).await;
+    assert_eq!(other["examples"], json!([]));
+    assert!(!prompt_of(&stub.requests()[1]).contains("Verified answers"));
+
+    // Private until shared; only the author edits or deletes.
+    let (_, ana) = app.user("ana", Role::Analyst).await;
+    assert_eq!(call(&ana, Method::GET, &app.url(&url), None).await.1, json!([]));
+    let (status, _) = call(&ana, Method::PUT, &app.url(&format!("/api/v1/verified/{vid}")), Some(json!({"question": "x", "sql": "SELECT 1"}))).await;
+    assert_eq!(status, 404);
+    let (status, updated) = app.send(Method::PUT, &format!("/api/v1/verified/{vid}"), json!({"question": "Which 5 products sold the most units?", "sql": sql, "shared": true})).await;
+    assert_eq!((status, updated["shared"].as_bool()), (200, Some(true)));
+    let (_, seen) = call(&ana, Method::GET, &app.url(&url), None).await;
+    assert_eq!((seen[0]["mine"].as_bool(), seen[0]["author"].as_str()), (Some(false), Some("admin")));
+    assert_eq!(call(&ana, Method::DELETE, &app.url(&format!("/api/v1/verified/{vid}")), None).await.0, 404);
+
+    // CSV out and back in; a bad line rejects the whole file.
+    let csv = app.client.get(app.url(&format!("{url}/export"))).send().await.unwrap().text().await.unwrap();
+    assert!(csv.starts_with("question,sql,shared\n") && csv.contains("Which 5 products sold the most units?"), "{csv}");
+    let import = |body: String| app.client.post(app.url(&format!("{url}/import"))).header("content-type", "text/csv").body(body).send();
+    let bad = format!("{csv}How many?,DROP TABLE orders,false\n");
+    let r = import(bad).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("line 3"));
+    assert_eq!(app.get(&url).await.1.as_array().unwrap().len(), 1, "nothing was imported");
+    let r = import(csv.replace("Which 5 products", "Which five products")).await.unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["imported"], 1);
+    assert_eq!(app.get(&url).await.1.as_array().unwrap().len(), 2);
+    assert_eq!(app.send(Method::DELETE, &format!("/api/v1/verified/{vid}"), Value::Null).await.0, 204);
+}
+
+#[tokio::test]
+async fn the_eval_command_runs_a_datasources_verified_answers_as_a_test_suite() {
+    let stub = StubLlm::start(vec![
+        // Pairs run in question order: customers is answered right, employees wrong.
+        answer("SELECT count(*) AS n FROM customers", "Counts customers."),
+        answer("SELECT count(*) AS n FROM products", "Counts products (wrong table)."),
+    ])
+    .await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
+    let demo = app.demo_id().await;
+    let url = format!("/api/v1/datasources/{demo}/verified");
+    assert_eq!(app.post(&url, json!({"question": "How many customers do we have?", "sql": "SELECT count(*) FROM customers", "shared": true})).await.0, 201);
+    assert_eq!(app.post(&url, json!({"question": "How many employees work here?", "sql": "SELECT count(*) FROM employees", "shared": true})).await.0, 201);
+    let reports = tempfile::tempdir().unwrap();
+    // Async, so this test's runtime keeps serving the stub model while the command runs.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_databaseai"))
+        .args(["--data-dir", &app.data_dir.path().display().to_string(), "--llm-base-url", &stub.base_url, "eval", "--verified", &demo])
+        .arg("--report-dir")
+        .arg(reports.path())
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("execution accuracy: 1/2 = 50.0%"), "{stdout}");
+    // Each pair was asked without itself as an example (the other one may be shown).
+    for request in stub.requests() {
+        let prompt = prompt_of(&request);
+        let asked = prompt.rsplit("Question: ").next().unwrap().lines().next().unwrap().to_string();
+        assert!(!prompt.contains(&format!("Question: {asked}\nSQL:")), "{prompt}");
+    }
+    assert_eq!(std::fs::read_dir(reports.path()).unwrap().count(), 2, "JSON and Markdown reports");
+}
