@@ -53,12 +53,14 @@ ensure_wasm_bindgen() {
 BINARYEN_VERSION="132.0.0"
 ensure_wasm_opt() {
   local dir="$HOME/.cache/databaseai/binaryen-$BINARYEN_VERSION"
-  if [ ! -x "$dir/node_modules/.bin/wasm-opt" ]; then
+  # The package's own bin/ (npm does not always link node_modules/.bin for it).
+  if [ ! -x "$dir/node_modules/binaryen/bin/wasm-opt" ]; then
     log "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
     mkdir -p "$dir"
     (cd "$dir" && npm install --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION" >/dev/null)
   fi
-  export PATH="$dir/node_modules/.bin:$PATH"
+  export PATH="$dir/node_modules/binaryen/bin:$PATH"
+  wasm-opt --version >/dev/null || { echo "wasm-opt from npm binaryen does not run" >&2; exit 1; }
 }
 
 ensure_build_tools() {

@@ -117,7 +117,14 @@ pub fn repair_alias(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<S
     if owner.eq_ignore_ascii_case(qualifier) {
         return None;
     }
-    let repaired = replace_reference(sql, &wanted, &format!("{owner}.{column}"));
+    let target = format!("{owner}.{column}");
+    let repaired = replace_reference(sql, &wanted, &target);
+    // `a.x = a.x` would silently turn a join into a cross join: leave that one to the model.
+    let squashed: String = repaired.to_lowercase().split_whitespace().collect();
+    let target = target.to_lowercase();
+    if squashed.contains(&format!("{target}={target}")) {
+        return None;
+    }
     (repaired != sql).then_some(repaired)
 }
 
@@ -329,6 +336,11 @@ mod tests {
             repair_alias("column p.aid does not exist", sql, &tables).unwrap(),
             "SELECT p.title FROM publication AS p JOIN writes w ON w.pid = p.pid WHERE w.aid = 3 ORDER BY w.aid"
         );
+        // A repair that compares a column with itself (a join turned cross join) is not made.
+        let instructor = table("instructor", &["instructor_id", "name"]);
+        let record = table("student_record", &["student_id", "course_id"]);
+        let join = "SELECT i.name FROM instructor i JOIN student_record sr ON i.instructor_id = sr.instructor_id";
+        assert!(repair_alias("column sr.instructor_id does not exist", join, &[&instructor, &record]).is_none());
         // Two relations have it: no guessing.
         let ambiguous = "SELECT p.title FROM publication p JOIN writes w ON w.pid = p.pid JOIN author a ON a.aid = w.aid WHERE p.aid = 1";
         assert!(repair_alias("column p.aid does not exist", ambiguous, &tables).is_none());
