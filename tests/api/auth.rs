@@ -263,3 +263,28 @@ async fn the_admin_cli_creates_a_working_token() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no account is named \"nobody\""));
 }
+
+#[tokio::test]
+async fn asks_and_connection_tests_are_rate_limited_per_user() {
+    let stub = StubLlm::start(vec![answer("SELECT 1 AS one", "One."); 2]).await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--ask-per-minute", "1"]).await;
+    let demo = app.demo_id().await;
+    let ask = |client: reqwest::Client| {
+        let url = app.url(&format!("/api/v1/datasources/{demo}/ask"));
+        async move { call(&client, Method::POST, &url, Some(json!({"question": "one?"}))).await }
+    };
+    assert_eq!(ask(app.client.clone()).await.0, 200);
+    let (status, body) = ask(app.client.clone()).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("too many requests: try again in"));
+    let (_, other) = app.user("ana", Role::Analyst).await;
+    assert_eq!(ask(other).await.0, 200, "the limit is per user");
+
+    let test_url = app.url(&format!("/api/v1/datasources/{demo}/test"));
+    let mut statuses = Vec::new();
+    for _ in 0..21 {
+        statuses.push(call(&app.client, Method::POST, &test_url, None).await.0);
+    }
+    assert!(statuses[..20].iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(statuses[20], 429);
+}
