@@ -2,11 +2,13 @@
 // replies streamed as SSE. Tests queue replies with POST /script and read what the app sent
 // with GET /requests (a request whose client hung up before the reply ended is marked
 // `aborted: true`). Reply options: delayMs before answering, chunkDelayMs between chunks.
+// `{"repeat": reply}` instead of a list answers every request with that reply (benchmarks).
 // Usage: node support/llm-stub.mjs PORT
 import http from "node:http";
 
 const port = Number(process.argv[2] ?? 0);
 let queue = [];
+let repeat = null;
 const requests = [];
 
 function readBody(req) {
@@ -20,7 +22,9 @@ function readBody(req) {
 const server = http.createServer(async (req, res) => {
   const body = await readBody(req);
   if (req.method === "POST" && req.url === "/script") {
-    queue = JSON.parse(body);
+    const script = JSON.parse(body);
+    repeat = Array.isArray(script) ? null : script.repeat;
+    queue = Array.isArray(script) ? script : [];
     requests.length = 0;
     res.writeHead(204).end();
     return;
@@ -31,11 +35,12 @@ const server = http.createServer(async (req, res) => {
   }
   if (req.method === "POST" && req.url === "/v1/chat/completions") {
     const record = JSON.parse(body);
-    requests.push(record);
+    // A benchmark sends thousands: keep none.
+    if (!repeat) requests.push(record);
     res.on("close", () => {
       if (!res.writableEnded) record.aborted = true;
     });
-    const reply = queue.shift() ?? { status: 500, error: "the stub's script is exhausted" };
+    const reply = queue.shift() ?? repeat ?? { status: 500, error: "the stub's script is exhausted" };
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (res.destroyed) return;
     if (reply.status) {
@@ -46,7 +51,7 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream" });
     for (let i = 0; i < content.length; i += 8) {
       res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: content.slice(i, i + 8) } }] })}\n\n`);
-      await new Promise((r) => setTimeout(r, reply.chunkDelayMs ?? 5));
+      if ((reply.chunkDelayMs ?? 5) > 0) await new Promise((r) => setTimeout(r, reply.chunkDelayMs ?? 5));
       if (res.destroyed) return;
     }
     res.end("data: [DONE]\n\n");

@@ -146,6 +146,25 @@ pub enum Command {
     /// Administration from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// In-process timings for scripts/bench (guard throughput, prompt building); prints JSON.
+    #[command(hide = true)]
+    BenchInternal(BenchArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// A sql-eval question CSV: its gold queries are the guard's corpus.
+    #[arg(long)]
+    pub queries: PathBuf,
+    /// Tables in the generated schema.
+    #[arg(long, default_value_t = 2000)]
+    pub tables: usize,
+    /// Columns per table.
+    #[arg(long, default_value_t = 20)]
+    pub columns: usize,
+    /// How long each measurement runs, in milliseconds.
+    #[arg(long, default_value_t = 3000)]
+    pub millis: u64,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

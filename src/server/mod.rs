@@ -2,6 +2,7 @@
 //! execution, schema introspection and the HTTP API.
 pub mod ask;
 pub mod auth;
+pub mod benchmark;
 pub mod config;
 pub mod crypto;
 pub mod datasources;

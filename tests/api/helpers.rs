@@ -158,3 +158,19 @@ pub async fn call(client: &reqwest::Client, method: reqwest::Method, url: &str, 
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+
+/// Every byte of the SQLite app store on disk: the database file and its write-ahead log
+/// (recent writes live in the log until a checkpoint).
+pub fn store_bytes(app: &TestApp) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal"] {
+        if let Ok(b) = std::fs::read(app.data_dir.path().join(format!("databaseai.sqlite{suffix}"))) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}

@@ -29,7 +29,7 @@ pub mod tables;
 pub const MAX_QUESTION_CHARS: usize = 2_000;
 /// Prompt budget for schema text, in characters (about 3.5k tokens, under half of an 8k-token
 /// context, leaving room for corrections).
-const SCHEMA_BUDGET_CHARS: usize = 12_000;
+pub const SCHEMA_BUDGET_CHARS: usize = 12_000;
 /// Earlier turns shown to the model for follow-ups.
 const HISTORY_TURNS: i64 = 3;
 

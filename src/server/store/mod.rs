@@ -34,10 +34,15 @@ impl Store {
             .acquire_timeout(std::time::Duration::from_secs(5));
         if backend == "sqlite" {
             // Foreign keys and a busy timeout on every connection: SQLite defaults to neither.
+            // WAL with synchronous=NORMAL: readers never wait for the writer, and a commit is one
+            // append instead of several fsyncs (durable across a process crash; the last commits
+            // may roll back on power loss, which an app store of settings and history can take).
             options = options.after_connect(|conn, _| {
                 Box::pin(async move {
                     sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
                     Ok(())
                 })
             });
