@@ -107,3 +107,15 @@ ensure_npm_packages() {
 export_cargo_leptos_env() {
   export RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=databaseai
 }
+
+# The build cache is shared by every checkout (fresh CI clones reuse the compiled
+# dependencies), but cargo judges this package's own artifacts by the source paths recorded
+# when they were built, which may be another checkout's. Remove only this package's
+# artifacts, so what runs is always built from this checkout.
+clean_own_artifacts() {
+  local front="$CARGO_TARGET_DIR/front"
+  cargo clean -q -p databaseai 2>/dev/null || true
+  cargo clean -q -p databaseai --release 2>/dev/null || true
+  cargo clean -q -p databaseai --target-dir "$front" --target wasm32-unknown-unknown 2>/dev/null || true
+  cargo clean -q -p databaseai --target-dir "$front" --target wasm32-unknown-unknown --profile wasm-release 2>/dev/null || true
+}
