@@ -19,8 +19,8 @@ fn parts(ms: i64) -> (i64, i64, i64, i64, i64) {
     (y, mo, d, secs.rem_euclid(86_400) / 3600, secs.rem_euclid(3600) / 60)
 }
 
-/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm), proleptic Gregorian.
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

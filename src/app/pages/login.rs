@@ -4,23 +4,30 @@ use leptos::prelude::*;
 use crate::app::{
     api::{login, outcome, setup_admin},
     browser,
-    model::LoginInput,
+    model::{LoginInput, UserView},
     session::use_session,
 };
 
-#[component]
-pub fn LoginPage() -> impl IntoView {
-    let username = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let submit = Action::new(|input: &LoginInput| {
+/// Signs in (or, on first run, creates the admin) and then loads the app afresh, so every
+/// resource starts from the new session.
+fn sign_in_action(first_admin: bool) -> Action<LoginInput, Result<UserView, String>> {
+    let submit = Action::new(move |input: &LoginInput| {
         let input = input.clone();
-        async move { outcome(login(input).await) }
+        async move { outcome(if first_admin { setup_admin(input).await } else { login(input).await }) }
     });
     Effect::new(move |_| {
         if let Some(Ok(_)) = submit.value().get() {
             browser::go_to("/");
         }
     });
+    submit
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let submit = sign_in_action(false);
     let session = use_session();
     view! {
         <section class="page narrow">
@@ -62,15 +69,7 @@ pub fn SetupPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
     let mismatch = RwSignal::new(false);
-    let submit = Action::new(|input: &LoginInput| {
-        let input = input.clone();
-        async move { outcome(setup_admin(input).await) }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = submit.value().get() {
-            browser::go_to("/");
-        }
-    });
+    let submit = sign_in_action(true);
     let session = use_session();
     view! {
         <section class="page narrow">

@@ -227,6 +227,21 @@ mod tests {
     use super::*;
     use crate::app::model::SchemaColumn;
 
+    /// A table of integer columns.
+    fn table(name: &str, cols: &[&str]) -> SchemaTable {
+        SchemaTable {
+            schema: Some("public".into()),
+            name: name.into(),
+            kind: "table".into(),
+            comment: None,
+            row_estimate: None,
+            columns: cols
+                .iter()
+                .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None, sample_values: vec![] })
+                .collect(),
+        }
+    }
+
     #[test]
     fn finds_the_unknown_name_and_its_neighbours() {
         assert_eq!(unknown_identifier("column \"totl\" does not exist"), Some(("column", "totl".into())));
@@ -268,17 +283,6 @@ mod tests {
 
     #[test]
     fn postgres_slips_get_specific_hints() {
-        let table = |name: &str, cols: &[&str]| SchemaTable {
-            schema: Some("public".into()),
-            name: name.into(),
-            kind: "table".into(),
-            comment: None,
-            row_estimate: None,
-            columns: cols
-                .iter()
-                .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None, sample_values: vec![] })
-                .collect(),
-        };
         let (publication, writes) = (table("publication", &["pid", "title", "year"]), table("writes", &["aid", "pid"]));
         let tables = [&publication, &writes];
         let sql = "SELECT pid FROM publication p JOIN writes AS w ON w.pid = p.pid";
@@ -296,17 +300,6 @@ mod tests {
 
     #[test]
     fn postgres_own_single_suggestion_repairs_an_alias() {
-        let table = |name: &str, cols: &[&str]| SchemaTable {
-            schema: None,
-            name: name.into(),
-            kind: "table".into(),
-            comment: None,
-            row_estimate: None,
-            columns: cols
-                .iter()
-                .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None, sample_values: vec![] })
-                .collect(),
-        };
         // Both tables have `name`, so the schema alone cannot decide; PostgreSQL named one.
         let (author, conference) = (table("author", &["aid", "name"]), table("conference", &["cid", "name"]));
         let sql = "SELECT t2.name FROM author t1 JOIN conference t3 ON t3.cid = t1.aid JOIN writes t2 ON t2.aid = t1.aid";
@@ -318,17 +311,6 @@ mod tests {
 
     #[test]
     fn a_column_taken_from_the_wrong_alias_is_moved_to_the_one_that_has_it() {
-        let table = |name: &str, cols: &[&str]| SchemaTable {
-            schema: Some("public".into()),
-            name: name.into(),
-            kind: "table".into(),
-            comment: None,
-            row_estimate: None,
-            columns: cols
-                .iter()
-                .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None, sample_values: vec![] })
-                .collect(),
-        };
         let (publication, writes, author) = (table("publication", &["pid", "title"]), table("writes", &["aid", "pid"]), table("author", &["aid", "name"]));
         let tables = [&publication, &writes, &author];
         let sql = "SELECT p.title FROM publication AS p JOIN writes w ON w.pid = p.pid WHERE p.aid = 3 ORDER BY P.AID";

@@ -47,13 +47,8 @@ pub async fn list_datasources(state: &AppState, user: &UserView) -> AppResult<Ve
     if user.is_admin() {
         return Ok(all);
     }
-    let mut visible = Vec::new();
-    for d in all {
-        if state.store.datasource_granted(&d.id, &user.id).await? {
-            visible.push(d);
-        }
-    }
-    Ok(visible)
+    let granted = state.store.granted_datasources(&user.id).await?;
+    Ok(all.into_iter().filter(|d| granted.contains(&d.id)).collect())
 }
 
 pub async fn get_datasource(state: &AppState, user: &UserView, id: &str) -> AppResult<DatasourceSummary> {

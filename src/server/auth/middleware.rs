@@ -74,7 +74,12 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     if changes_state && token.is_none() && is_cross_site(headers) {
         return api_error(AppError::NotAllowed("cross-site request refused"), StatusCode::FORBIDDEN);
     }
-    let public = PUBLIC_PATHS.contains(&path.as_str()) || (!path.starts_with("/api/") && is_static_asset(&path)) || path == "/metrics";
+    // Scripts, styles and images are the same for everyone: no session lookup for each of them.
+    let asset = !path.starts_with("/api/") && is_static_asset(&path);
+    if asset || path == "/metrics" {
+        return next.run(request).await;
+    }
+    let public = PUBLIC_PATHS.contains(&path.as_str());
     let principal = match state.auth.principal(session.as_deref(), token.as_deref()).await {
         Ok(p) => p,
         // Health checks must still say that the store is down.

@@ -151,10 +151,6 @@ impl AuthService {
         self.local_user.is_none()
     }
 
-    pub fn secure_cookies(&self) -> bool {
-        self.settings.secure_cookies
-    }
-
     /// True until the first admin account exists.
     pub async fn setup_needed(&self) -> AppResult<bool> {
         if !self.enabled() || self.has_users.load(Ordering::Relaxed) {

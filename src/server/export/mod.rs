@@ -3,13 +3,12 @@
 //! flat however many rows there are. CSV streams to the client as it is written; XLSX (written
 //! in constant-memory mode to a temporary file) and PDF (a few thousand rows of a printable
 //! table) are sent when complete.
-use std::time::Duration;
-
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use crate::app::results::cell_text;
 use crate::{
     app::model::{ExportFormat, ResultColumn},
     server::{
@@ -30,12 +29,6 @@ pub const XLSX_MAX_ROWS: u32 = 1_048_575;
 pub const PDF_MAX_ROWS: u32 = 5_000;
 /// Rows in flight between the database and the writer.
 const CHANNEL_ROWS: usize = 512;
-
-#[derive(Clone, Copy, Debug)]
-pub struct ExportSettings {
-    /// Time limit for the whole export (the statement keeps running while rows stream out).
-    pub timeout: Duration,
-}
 
 pub fn max_rows(format: ExportFormat) -> u32 {
     match format {
@@ -101,11 +94,9 @@ impl Rows {
     /// The next row's chosen cells; Ok(None) at the end.
     pub async fn next(&mut self) -> AppResult<Option<Vec<Value>>> {
         loop {
-            match self.rx.recv().await {
-                Some(RowMsg::Row(mut row)) => return Ok(Some(self.picks.iter().map(|&i| std::mem::take(&mut row[i])).collect())),
-                Some(RowMsg::Columns(_)) => continue,
-                Some(RowMsg::Failed(e)) => return Err(e),
-                Some(RowMsg::Done) | None => return Ok(None),
+            let msg = self.rx.recv().await;
+            if let Some(read) = self.read(msg) {
+                return read;
             }
         }
     }
@@ -113,12 +104,20 @@ impl Rows {
     /// The same, for writers on a blocking thread.
     pub fn blocking_next(&mut self) -> AppResult<Option<Vec<Value>>> {
         loop {
-            match self.rx.blocking_recv() {
-                Some(RowMsg::Row(mut row)) => return Ok(Some(self.picks.iter().map(|&i| std::mem::take(&mut row[i])).collect())),
-                Some(RowMsg::Columns(_)) => continue,
-                Some(RowMsg::Failed(e)) => return Err(e),
-                Some(RowMsg::Done) | None => return Ok(None),
+            let msg = self.rx.blocking_recv();
+            if let Some(read) = self.read(msg) {
+                return read;
             }
+        }
+    }
+
+    /// What a message means to the writer; None to read on.
+    fn read(&self, msg: Option<RowMsg>) -> Option<AppResult<Option<Vec<Value>>>> {
+        match msg {
+            Some(RowMsg::Row(mut row)) => Some(Ok(Some(self.picks.iter().map(|&i| std::mem::take(&mut row[i])).collect()))),
+            Some(RowMsg::Columns(_)) => None,
+            Some(RowMsg::Failed(e)) => Some(Err(e)),
+            Some(RowMsg::Done) | None => Some(Ok(None)),
         }
     }
 }
@@ -157,16 +156,6 @@ pub fn file_stem(datasource_name: &str, now_ms: i64) -> String {
         slug = "result".into();
     }
     format!("{slug}-{}", crate::app::time::compact_utc_minute(now_ms))
-}
-
-/// A cell as text (strings as they are, JSON as JSON, null empty).
-pub fn cell_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        other => other.to_string(),
-    }
 }
 
 /// Spreadsheets run a cell that starts with = + - @ (or tab / CR) as a formula. Text cells

@@ -198,15 +198,22 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The token's user. `last_used` is written at most once a minute per token: a script
+    /// calling the API in a loop must not turn every request into a write.
     pub async fn token_user(&self, token_hash: &str) -> Result<Option<UserView>, sqlx::Error> {
-        let row = sqlx::query("SELECT u.id, u.username, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        if row.is_some() {
-            sqlx::query("UPDATE api_tokens SET last_used_ms = $2 WHERE token_hash = $1").bind(token_hash).bind(now_ms()).execute(&self.pool).await?;
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.role, t.last_used_ms FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let now = now_ms();
+        let last_used: Option<i64> = row.try_get("last_used_ms")?;
+        if last_used.is_none_or(|t| now - t > 60_000) {
+            sqlx::query("UPDATE api_tokens SET last_used_ms = $2 WHERE token_hash = $1").bind(token_hash).bind(now).execute(&self.pool).await?;
         }
-        row.as_ref().map(user_from_row).transpose()
+        user_from_row(&row).map(Some)
     }
 
     /// Whether `user_id` may use the datasource (granted to them or to everyone).
@@ -217,6 +224,15 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(n > 0)
+    }
+
+    /// The datasources granted to the user or to everyone, in one query.
+    pub async fn granted_datasources(&self, user_id: &str) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT DISTINCT datasource_id FROM datasource_grants WHERE grantee = '*' OR grantee = $1")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(ids.into_iter().collect())
     }
 
     /// Grantees of a datasource: user ids and `*`.
