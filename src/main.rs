@@ -35,16 +35,6 @@ async fn main() {
             }
         }
     }
-    if let Some(Command::BenchInternal(args)) = &settings.command {
-        match databaseai::server::benchmark::run(args) {
-            Ok(report) => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
-            Err(e) => {
-                eprintln!("databaseai bench-internal: {e}");
-                std::process::exit(1);
-            }
-        }
-        return;
-    }
     if let Some(Command::Admin(command)) = &settings.command {
         std::process::exit(match admin(&settings, command).await {
             Ok(()) => 0,

@@ -94,7 +94,7 @@ pub struct Settings {
     pub llm_answer_format: AnswerFormat,
 
     /// How many model attempts one question may take (errors are fed back between them).
-    #[arg(long, env = "DATABASEAI_ASK_MAX_ATTEMPTS", default_value_t = 3)]
+    #[arg(long, env = "DATABASEAI_ASK_MAX_ATTEMPTS", default_value_t = 4)]
     pub ask_max_attempts: u32,
 
     /// Serve Prometheus `/metrics` on this separate port (so an ingress for the app never
@@ -146,25 +146,6 @@ pub enum Command {
     /// Administration from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// In-process timings for scripts/bench (guard throughput, prompt building); prints JSON.
-    #[command(hide = true)]
-    BenchInternal(BenchArgs),
-}
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct BenchArgs {
-    /// A sql-eval question CSV: its gold queries are the guard's corpus.
-    #[arg(long)]
-    pub queries: PathBuf,
-    /// Tables in the generated schema.
-    #[arg(long, default_value_t = 2000)]
-    pub tables: usize,
-    /// Columns per table.
-    #[arg(long, default_value_t = 20)]
-    pub columns: usize,
-    /// How long each measurement runs, in milliseconds.
-    #[arg(long, default_value_t = 3000)]
-    pub millis: u64,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -190,6 +171,10 @@ pub struct EvalArgs {
     /// PostgreSQL server holding one database per db_name (user and password from the URL).
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     pub pg_url: String,
+    /// Leave out the first N selected questions (to finish an interrupted run; the report
+    /// keeps each question's index in the file).
+    #[arg(long, default_value_t = 0)]
+    pub skip: usize,
     /// Only the first N selected questions.
     #[arg(long)]
     pub limit: Option<usize>,

@@ -187,6 +187,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
         .filter(|(_, q)| args.category.as_deref().is_none_or(|c| c == q.query_category))
         .filter(|(_, q)| args.db.as_deref().is_none_or(|d| d == q.db_name))
         .step_by(args.stride.max(1))
+        .skip(args.skip)
         .take(args.limit.unwrap_or(usize::MAX))
         .collect();
 

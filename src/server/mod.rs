@@ -2,7 +2,6 @@
 //! execution, schema introspection and the HTTP API.
 pub mod ask;
 pub mod auth;
-pub mod benchmark;
 pub mod config;
 pub mod crypto;
 pub mod datasources;

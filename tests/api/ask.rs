@@ -72,6 +72,10 @@ async fn errors_are_fed_back_with_hints_until_the_query_works() {
     assert!(attempts[2]["error"].as_str().unwrap().contains("only read-only queries"));
     let requests = stub.requests();
     assert!(last_user_message(&requests[2]).contains("closest columns are: orders.total"), "{}", last_user_message(&requests[2]));
+    // Each correction is the first prompt plus only the latest failed answer and its error.
+    let count = |r: &serde_json::Value| r["messages"].as_array().unwrap().len();
+    assert_eq!(count(&requests[3]), count(&requests[0]) + 2);
+    assert!(!requests[3]["messages"].to_string().contains("totl"), "the earlier failure is not repeated");
     let (_, check) = app.post(&format!("/api/v1/datasources/{id}/sql"), json!({"sql": "SELECT count(*) FROM orders"})).await;
     assert_eq!(check["rows"][0][0], 2400, "nothing was deleted");
 }
@@ -89,6 +93,32 @@ async fn an_empty_result_gets_one_more_look() {
     assert_eq!(status, 200, "{r}");
     assert!(r["row_count"].as_u64().unwrap() > 0);
     assert_eq!(r["attempts"][0]["error"], "the query returned no rows");
+}
+
+#[tokio::test]
+async fn a_repeated_failed_query_is_not_run_again_and_a_repeated_empty_one_is_the_answer() {
+    let stub = StubLlm::start(vec![
+        answer("SELECT sum(totl) FROM orders", "Sums order totals."),
+        answer("select  sum(totl)\nfrom orders;", "Sums order totals."),
+        answer("SELECT * FROM customers WHERE city = 'Atlantis'", "Customers in Atlantis."),
+        answer("SELECT * FROM customers WHERE city = 'Atlantis'", "Customers in Atlantis."),
+    ])
+    .await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--ask-max-attempts", "4"]).await;
+    let id = app.demo_id().await;
+    let (status, r) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "customers in atlantis"})).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["row_count"], 0, "the model kept its empty answer");
+    let errors: Vec<&str> = r["attempts"].as_array().unwrap().iter().map(|a| a["error"].as_str().unwrap()).collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[0].contains("no such column"));
+    assert!(errors[1].starts_with("the same query as before; it failed with: ") && errors[1].contains("no such column"), "{errors:?}");
+    assert_eq!(errors[2], "the query returned no rows");
+    let requests = stub.requests();
+    assert_eq!(requests.len(), 4);
+    assert!(last_user_message(&requests[2]).contains("Do not repeat it"), "{}", last_user_message(&requests[2]));
+    let temperature = |i: usize| requests[i]["temperature"].as_f64().unwrap();
+    assert!(temperature(2) > 0.5 && temperature(1) < 0.5 && temperature(3) < 0.5, "variety only right after a repeat");
 }
 
 #[tokio::test]

@@ -128,6 +128,67 @@ pub fn repair_alias(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<S
     (repaired != sql).then_some(repaired)
 }
 
+/// A failed query fixed without the model, and what was done; None when it is not a slip
+/// these repairs know.
+pub fn repair(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<(String, &'static str)> {
+    repair_alias(error, sql, tables)
+        .map(|r| (r, "the column was moved to the table that has it"))
+        .or_else(|| repair_reserved_alias(error, sql, tables).map(|r| (r, "a reserved word used as an alias was renamed")))
+}
+
+/// Reserved words small models pick as table aliases (`inventory_snapshots is`,
+/// `audit_sessions as`, `order_lines ol` is fine).
+const RESERVED_ALIASES: &[&str] = &[
+    "is", "as", "on", "in", "do", "to", "by", "or", "and", "not", "end", "all", "any", "asc", "desc", "case", "cast", "from",
+    "user", "order", "group", "limit", "offset", "check", "table", "column", "when", "then", "else", "with", "both", "only",
+    "union", "where", "having", "into", "some", "using", "default", "primary", "references", "analyse", "analyze",
+];
+
+/// An alias that is a reserved word (`FROM inventory_snapshots is … is.car_id`) is a syntax
+/// error however the rest is written: it is renamed (`is_`) without another model call.
+pub fn repair_reserved_alias(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<String> {
+    const MARK: &str = "syntax error at or near \"";
+    let rest = &error[error.find(MARK)? + MARK.len()..];
+    let word = rest.split('"').next()?.to_lowercase();
+    if !RESERVED_ALIASES.contains(&word.as_str()) || sql.to_lowercase().len() != sql.len() {
+        return None;
+    }
+    let renamed = format!("{word}_");
+    let lower = sql.to_lowercase();
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '"');
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut defined = false;
+    let mut i = 0;
+    while i < sql.len() {
+        let before = lower[..i].chars().next_back();
+        let starts_here = lower[i..].starts_with(&word) && !is_word(before);
+        let after = lower[i + word.len().min(lower.len() - i)..].chars().next();
+        // `is.col`: a reference through the alias.
+        if starts_here && after == Some('.') {
+            out.push_str(&renamed);
+            i += word.len();
+            continue;
+        }
+        // `<table> is` or `<table> AS is`: the alias itself.
+        // (For `as`, only the second of `AS as`: the first is the keyword.)
+        if starts_here && !is_word(after) && (word != "as" || lower[..i].trim_end().ends_with(" as")) {
+            let head = lower[..i].trim_end();
+            let head = head.strip_suffix(" as").map_or(head, str::trim_end);
+            let previous = head.rsplit(|c: char| c.is_whitespace() || c == ',' || c == '(').next().unwrap_or("").trim_matches('"');
+            if tables.iter().any(|t| t.name.to_lowercase() == previous || t.qualified_name().to_lowercase() == previous) {
+                out.push_str(&renamed);
+                defined = true;
+                i += word.len();
+                continue;
+            }
+        }
+        let c = sql[i..].chars().next().expect("in bounds");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    defined.then_some(out)
+}
+
 /// PostgreSQL's own single suggestion, `Perhaps you meant to reference the column "q.c".`, as
 /// (q, c). None when it offers two or none.
 fn postgres_suggestion(error: &str) -> Option<(String, String)> {
@@ -180,7 +241,84 @@ pub fn for_error(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<Stri
     if lower.contains("function round(double precision, integer) does not exist") {
         return Some("ROUND with decimals needs numeric: ROUND(value::numeric, 2)".into());
     }
-    None
+    if lower.contains("must appear in the group by clause") {
+        return Some(
+            "every selected or ordered column outside an aggregate (COUNT, SUM, AVG, MIN, MAX) must be in GROUP BY; \
+for the row with the smallest or largest value use ORDER BY that value LIMIT 1 without GROUP BY"
+                .into(),
+        );
+    }
+    if lower.contains("expected: ), found") || lower.contains("expected: (, found") {
+        let (open, close) = (sql.matches('(').count(), sql.matches(')').count());
+        if open != close {
+            return Some(format!("the query opens {open} parentheses and closes {close}; balance them"));
+        }
+    }
+    date_hint(&lower).or_else(|| text_number_hint(&lower))
+}
+
+/// Text compared with a number: the commonest cause is a text column of names (months, days)
+/// compared with a number computed from a date.
+fn text_number_hint(lower: &str) -> Option<String> {
+    let message = lower.split(" (hint:").next().unwrap_or(lower);
+    let rest = message.split("operator does not exist: ").nth(1)?;
+    let numbers = ["integer", "bigint", "smallint", "numeric", "double precision", "real"];
+    let (left, right) = rest.split_once(' ').map(|(l, r)| (l, r.split_once(' ').map_or(r, |(_, t)| t)))?;
+    let text_vs_number = (left == "text" && numbers.contains(&right)) || (right == "text" && numbers.contains(&left));
+    text_vs_number.then(|| {
+        "a text column is compared with a number: compare it with quoted text values as the schema lists them \
+(e.g. month = 'March'), or convert it (col::integer, to_date(col, 'Month'))"
+            .to_string()
+    })
+}
+
+/// How PostgreSQL does date arithmetic, said once after any date slip.
+const DATE_IDIOMS: &str = "in PostgreSQL date - date is a whole number of days, timestamp - timestamp is an interval \
+(EXTRACT(EPOCH FROM interval) gives seconds), CURRENT_DATE - INTERVAL '7 days' goes back in time, and \
+date_trunc('month', ts) gives a month as a date";
+
+/// A date or time operation on a value of another type: what the value is and how to convert
+/// it. `lower` is the lower-cased error message.
+fn date_hint(lower: &str) -> Option<String> {
+    let message = lower.split(" (hint:").next().unwrap_or(lower);
+    let is_time = |t: &str| t.starts_with("date") || t.starts_with("timestamp") || t.starts_with("interval") || t.starts_with("time ");
+    let is_number = |t: &str| ["integer", "bigint", "smallint", "numeric", "double precision", "real"].contains(&t);
+    let is_text = |t: &str| t == "text" || t.starts_with("character");
+    let convert = |t: &str| -> Option<&'static str> {
+        if is_number(t) {
+            Some("a number used as a date: if it holds Unix seconds use to_timestamp(col); a year kept as a number is compared with numbers (col = EXTRACT(YEAR FROM CURRENT_DATE) - 2)")
+        } else if is_text(t) {
+            Some("a text column used as a date must be converted first: col::date for 'YYYY-MM-DD' text, to_date(col, 'Month') for month names")
+        } else {
+            None
+        }
+    };
+    // `operator does not exist: integer - interval`
+    if let Some(rest) = message.split("operator does not exist: ").nth(1) {
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let op = words.iter().position(|w| w.chars().all(|c| "+-*/<>=!~|&".contains(c)))?;
+        let (left, right) = (words[..op].join(" "), words[op + 1..].join(" "));
+        if !(is_time(&left) || is_time(&right)) {
+            return None;
+        }
+        let note = convert(&left).or_else(|| convert(&right));
+        let comparison = ["<", ">", "=", "<=", ">=", "<>", "!="].contains(&words[op]);
+        let interval_vs_number = comparison && ((left == "interval" && is_number(&right)) || (right == "interval" && is_number(&left)));
+        return Some(match (note, interval_vs_number) {
+            (_, true) => format!("an interval cannot be compared with a number: compare EXTRACT(EPOCH FROM interval) (seconds) or use date - date (days); {DATE_IDIOMS}"),
+            (Some(note), _) => format!("{left} {} {right}: {note}; {DATE_IDIOMS}", words[op]),
+            (None, _) => format!("{left} {} {right} is not defined; {DATE_IDIOMS}", words[op]),
+        });
+    }
+    // `function date_trunc(unknown, integer) does not exist`
+    let (name, args) = message.split("function ").nth(1)?.split_once('(')?;
+    let name = name.trim().trim_start_matches("pg_catalog.");
+    if !["date_trunc", "date_part", "extract", "to_char", "age", "to_timestamp", "to_date", "date"].contains(&name) || !message.contains("does not exist") {
+        return None;
+    }
+    let args: Vec<&str> = args.split(')').next()?.split(',').map(str::trim).collect();
+    let note = args.iter().find_map(|a| convert(a)).unwrap_or("check the argument types against the schema");
+    Some(format!("{name}({}) does not exist: {note}; {DATE_IDIOMS}", args.join(", ")))
 }
 
 /// A hint for the model's next attempt after an unknown column or table, or None.
@@ -296,6 +434,44 @@ mod tests {
         assert!(hint.contains("date - date is already a whole number of days"), "{hint}");
         assert!(for_error("function round(double precision, integer) does not exist", "SELECT 1", &tables).unwrap().contains("::numeric"));
         assert!(for_error("division by zero", "SELECT 1/0", &tables).is_none());
+        let hint = for_error("column \"flight.departure_time\" must appear in the GROUP BY clause or be used in an aggregate function", "SELECT 1", &tables).unwrap();
+        assert!(hint.contains("ORDER BY that value LIMIT 1"), "{hint}");
+        let unbalanced = "SELECT abs(extract(day FROM (now() - (SELECT MIN(x) FROM t))) AS d";
+        let hint = for_error("the SQL could not be parsed: sql parser error: Expected: ), found: EOF", unbalanced, &tables).unwrap();
+        assert_eq!(hint, "the query opens 6 parentheses and closes 5; balance them");
+    }
+
+    #[test]
+    fn date_slips_say_what_the_value_is_and_how_to_convert_it() {
+        let none: [&SchemaTable; 0] = [];
+        let hint = for_error("operator does not exist: integer - interval (hint: No operator matches)", "SELECT 1", &none).unwrap();
+        assert!(hint.starts_with("integer - interval: a number used as a date: if it holds Unix seconds use to_timestamp(col)"), "{hint}");
+        let hint = for_error("operator does not exist: text >= date", "SELECT 1", &none).unwrap();
+        assert!(hint.contains("to_date(col, 'Month')") && hint.contains("date - date is a whole number of days"), "{hint}");
+        let hint = for_error("operator does not exist: interval > integer", "SELECT 1", &none).unwrap();
+        assert!(hint.starts_with("an interval cannot be compared with a number"), "{hint}");
+        let hint = for_error("function date_trunc(unknown, integer) does not exist", "SELECT 1", &none).unwrap();
+        assert!(hint.starts_with("date_trunc(unknown, integer) does not exist: a number used as a date"), "{hint}");
+        // Not about dates: no date advice.
+        assert!(for_error("operator does not exist: text = integer", "SELECT 1", &none).unwrap().starts_with("a text column is compared with a number"));
+        assert!(for_error("operator does not exist: text = boolean", "SELECT 1", &none).is_none());
+        assert!(for_error("function lower(integer) does not exist", "SELECT 1", &none).is_none());
+    }
+
+    #[test]
+    fn a_reserved_word_as_alias_is_renamed() {
+        let (cars, snapshots) = (table("cars", &["id", "make"]), table("inventory_snapshots", &["car_id", "is_in_inventory"]));
+        let tables = [&cars, &snapshots];
+        let sql = "SELECT c.make FROM cars c JOIN inventory_snapshots is ON c.id = is.car_id WHERE is.is_in_inventory IS TRUE";
+        assert_eq!(
+            repair_reserved_alias("syntax error at or near \"is\"", sql, &tables).unwrap(),
+            "SELECT c.make FROM cars c JOIN inventory_snapshots is_ ON c.id = is_.car_id WHERE is_.is_in_inventory IS TRUE"
+        );
+        let with_as = "SELECT as.car_id FROM public.inventory_snapshots AS as";
+        assert_eq!(repair_reserved_alias("syntax error at or near \"as\"", with_as, &tables).unwrap(), "SELECT as_.car_id FROM public.inventory_snapshots AS as_");
+        // A syntax error that is not an alias, or a word that is not reserved, is left to the model.
+        assert!(repair_reserved_alias("syntax error at or near \"is\"", "SELECT 1 WHERE x IS IS NULL", &tables).is_none());
+        assert!(repair_reserved_alias("syntax error at or near \"fromm\"", "SELECT 1 fromm cars", &tables).is_none());
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub const MAX_QUESTION_CHARS: usize = 2_000;
 /// Prompt budget for schema text, in characters (about 3.5k tokens, under half of an 8k-token
 /// context, leaving room for corrections).
 pub const SCHEMA_BUDGET_CHARS: usize = 12_000;
+/// Sampling temperature for the attempt after the model repeated a failed query.
+const REPEAT_TEMPERATURE: f32 = 0.7;
 /// Earlier turns shown to the model for follow-ups.
 const HISTORY_TURNS: i64 = 3;
 
@@ -211,11 +213,11 @@ impl AskService {
             history: &past,
             examples: &examples,
         };
-        let mut messages = prompt::build_messages(&input, question);
+        let messages = prompt::build_messages(&input, question);
         let example_questions: Vec<String> = examples.iter().map(|e| e.question.clone()).collect();
 
         let outcome = tokio::select! {
-            outcome = self.attempt(&llm, datasource_id, ask_id.as_deref(), &mut messages, &shown, progress) => outcome,
+            outcome = self.attempt(&llm, datasource_id, ask_id.as_deref(), &messages, &shown, progress) => outcome,
             _ = running.cancelled.notified() => Err(AppError::AskCancelled),
         };
         let label = match &outcome {
@@ -254,13 +256,16 @@ impl AskService {
         Ok(AskResponse { conversation_id, sql, explanation, result, attempts, examples: example_questions })
     }
 
-    /// Asks, runs and corrects until a query works or the attempts run out.
+    /// Asks, runs and corrects until a query works or the attempts run out. Each correction
+    /// is asked on the original prompt plus only the latest failed answer and what was wrong
+    /// with it: a small model that reads a growing list of its own failures starts answering
+    /// with prose, and the unchanged prefix stays in the model server's prompt cache.
     async fn attempt(
         &self,
         llm: &LlmClient,
         datasource_id: &str,
         query_id: Option<&str>,
-        messages: &mut Vec<ChatMessage>,
+        first_prompt: &[ChatMessage],
         shown: &[&crate::app::model::SchemaTable],
         progress: Progress<'_>,
     ) -> AppResult<(String, String, QueryResult, Vec<AskAttempt>)> {
@@ -269,44 +274,82 @@ impl AskService {
         let schema = (format == prompt::AnswerFormat::Json).then_some(&structured);
         let mut attempts: Vec<AskAttempt> = Vec::new();
         let mut empty_answer: Option<(String, String, QueryResult)> = None;
+        // The latest failed reply and the correction asked for it.
+        let mut correction: Option<(String, String)> = None;
+        let mut repeated = false;
         let max_attempts = self.settings.max_attempts;
         for n in 0..max_attempts {
             progress(AskEvent::Writing { attempt: n + 1 });
+            let mut messages = first_prompt.to_vec();
+            if let Some((reply, request)) = &correction {
+                messages.push(ChatMessage::assistant(reply.clone()));
+                messages.push(ChatMessage::user(request.clone()));
+            }
             let mut on_token = |text: &str| progress(AskEvent::Token { text: text.to_string() });
-            let reply = llm.chat(messages, schema, &mut on_token).await.map_err(|e| AppError::Llm(e.to_string()))?;
-            messages.push(ChatMessage::assistant(reply.clone()));
+            // After the model repeated a failed query, the same prompt at temperature 0 would
+            // only repeat it again.
+            let temperature = if repeated { llm.settings().temperature.max(REPEAT_TEMPERATURE) } else { llm.settings().temperature };
+            let reply = llm.chat_at(&messages, schema, temperature, &mut on_token).await.map_err(|e| AppError::Llm(e.to_string()))?;
+            repeated = false;
             let mut answer = match parse_answer(&reply) {
                 Ok(a) => a,
                 Err(e) => {
                     let failed = AskAttempt { sql: None, error: e.clone() };
                     progress(AskEvent::AttemptFailed { attempt: failed.clone() });
                     attempts.push(failed);
-                    messages.push(ChatMessage::user(format!("{e}. {}", format.instruction())));
+                    correction = Some((reply, format!("{e}. {}", format.instruction())));
                     continue;
                 }
             };
+            // The same query after "no rows": the model says no rows is the answer.
+            if empty_answer.as_ref().is_some_and(|(sql, ..)| squash(sql) == squash(&answer.sql)) {
+                let (sql, explanation, result) = empty_answer.take().expect("checked");
+                return Ok((sql, explanation, result, attempts));
+            }
+            // The same failed query again would fail the same way: say so instead of running it.
+            let same = |a: &AskAttempt| a.sql.as_deref().is_some_and(|sql| squash(sql) == squash(&answer.sql));
+            if let Some(earlier) = attempts.iter().find(|a| same(a)).cloned() {
+                repeated = true;
+                let failed = AskAttempt { sql: Some(answer.sql.clone()), error: format!("the same query as before; it failed with: {}", earlier.error) };
+                progress(AskEvent::AttemptFailed { attempt: failed.clone() });
+                attempts.push(failed);
+                correction = Some((
+                    reply,
+                    format!(
+                        "That is the query that already failed with: {}. Do not repeat it: write a different query, using only the schema's tables and columns. {}",
+                        earlier.error,
+                        format.instruction()
+                    ),
+                ));
+                continue;
+            }
             progress(AskEvent::Running { sql: answer.sql.clone() });
             let run = |sql: &str| SqlRequest { sql: sql.to_string(), max_rows: None, query_id: query_id.map(str::to_string) };
             let mut outcome = self.datasources.run_sql(datasource_id, &run(&answer.sql)).await;
-            // A column taken from the wrong alias is fixed here, without another model call.
-            if let Err(AppError::Query(msg)) = &outcome {
-                if let Some(repaired) = hints::repair_alias(msg, &answer.sql, shown) {
-                    let failed = AskAttempt { sql: Some(answer.sql.clone()), error: format!("{msg} (repaired: the column was moved to the table that has it)") };
-                    progress(AskEvent::AttemptFailed { attempt: failed.clone() });
-                    attempts.push(failed);
-                    progress(AskEvent::Running { sql: repaired.clone() });
-                    outcome = self.datasources.run_sql(datasource_id, &run(&repaired)).await;
-                    answer.sql = repaired;
-                }
+            // Mechanical slips (a column taken from the wrong alias, a reserved word as an
+            // alias) are fixed here without another model call; one query may have both.
+            for _ in 0..2 {
+                let Err(AppError::Query(msg)) = &outcome else { break };
+                let Some((repaired, how)) = hints::repair(msg, &answer.sql, shown) else { break };
+                let failed = AskAttempt { sql: Some(answer.sql.clone()), error: format!("{msg} (repaired: {how})") };
+                progress(AskEvent::AttemptFailed { attempt: failed.clone() });
+                attempts.push(failed);
+                progress(AskEvent::Running { sql: repaired.clone() });
+                outcome = self.datasources.run_sql(datasource_id, &run(&repaired)).await;
+                answer.sql = repaired;
             }
+            // The failed query as the model should see it (after any repair).
+            let shown_reply = format.render(&answer.sql, &answer.explanation);
             match outcome {
                 Ok(result) if result.row_count == 0 && n + 1 < max_attempts && empty_answer.is_none() => {
                     let failed = AskAttempt { sql: Some(answer.sql.clone()), error: "the query returned no rows".into() };
                     progress(AskEvent::AttemptFailed { attempt: failed.clone() });
                     attempts.push(failed);
-                    messages.push(ChatMessage::user(
+                    correction = Some((
+                        shown_reply,
                         "That query returned no rows. Check the filter values (spelling, case, date formats) and the joins. \
-                         If no rows is the right answer, reply with the same query.",
+                         If no rows is the right answer, reply with the same query."
+                            .into(),
                     ));
                     empty_answer = Some((answer.sql, answer.explanation, result));
                 }
@@ -317,7 +360,7 @@ impl AskService {
                     let failed = AskAttempt { sql: Some(answer.sql), error: msg.clone() };
                     progress(AskEvent::AttemptFailed { attempt: failed.clone() });
                     attempts.push(failed);
-                    messages.push(ChatMessage::user(format!("That query failed: {msg}.{hint} Fix it. {}", format.instruction())));
+                    correction = Some((shown_reply, format!("That query failed: {msg}.{hint} Fix it. {}", format.instruction())));
                 }
                 Err(AppError::QueryCancelled) => return Err(AppError::AskCancelled),
                 Err(other) => return Err(other),
@@ -329,4 +372,9 @@ impl AskService {
         let last = attempts.last().map(|a| a.error.clone()).unwrap_or_default();
         Err(AppError::Llm(format!("no working query after {max_attempts} attempts; the last error was: {last}")))
     }
+}
+
+/// A query with case and spacing flattened, to notice the model sending the same one again.
+fn squash(sql: &str) -> String {
+    sql.trim().trim_end_matches(';').split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }

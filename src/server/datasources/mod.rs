@@ -339,13 +339,9 @@ impl DatasourceService {
         let cancels = self.cancels.clone();
         let (tx, rx) = export::channel();
         tokio::spawn(async move {
-            let mut sink = ChannelSink(tx.clone());
+            let mut sink = ChannelSink::new(tx, format);
             let outcome = exec::execute_into(&pool, &validated, &limits, &cancels, query_id.as_deref(), &mut sink).await;
-            let _ = tx.send(match outcome {
-                Ok(()) => RowMsg::Done,
-                Err(e) => RowMsg::Failed(e),
-            })
-            .await;
+            sink.finish(outcome).await;
         });
         Ok(rx)
     }

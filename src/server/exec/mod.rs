@@ -48,6 +48,11 @@ pub trait RowSink: Send {
     fn columns(&mut self, columns: &[ResultColumn]);
     /// One row (and its size in bytes); false when no more rows are wanted.
     fn push(&mut self, row: Vec<serde_json::Value>, bytes: usize) -> impl std::future::Future<Output = bool> + Send;
+    /// Numbers as the database printed them (JSON strings), not parsed: for writers that only
+    /// print cells again (CSV), parsing and re-printing every number is wasted work.
+    fn printed_numbers(&self) -> bool {
+        false
+    }
 }
 
 /// Runs a validated statement. `query_id`, when given, lets `CancelRegistry::cancel` stop it.

@@ -116,6 +116,7 @@ async fn run_statement(conn: &mut PgConnection, sql: &ValidatedSql, limits: &Lim
         (casts.join(", "), format!("_dbai_q({})", names.join(", ")))
     };
     let wrapped = wrap_with_limit(sql, &select_list, &alias, limits.max_rows as u64 + 1)?;
+    let printed = sink.printed_numbers();
     let mut rows = sqlx::query(wrapped.as_str()).fetch(&mut *conn);
     while let Some(row) = rows.try_next().await.map_err(|e| query_error(e, limits))? {
         let mut cells = Vec::with_capacity(columns.len());
@@ -123,7 +124,12 @@ async fn run_statement(conn: &mut PgConnection, sql: &ValidatedSql, limits: &Lim
         for (i, col) in columns.iter().enumerate() {
             let text: Option<String> = row.try_get(i).map_err(AppError::internal)?;
             bytes += text.as_ref().map_or(4, String::len) + 2;
-            cells.push(text.map_or(serde_json::Value::Null, |t| typed_cell(&col.type_name, t, limits.max_cell_chars)));
+            let cell = match text {
+                None => serde_json::Value::Null,
+                Some(t) if printed && col.type_name != "bool" => serde_json::Value::String(cap_text(t, limits.max_cell_chars)),
+                Some(t) => typed_cell(&col.type_name, t, limits.max_cell_chars),
+            };
+            cells.push(cell);
         }
         if !sink.push(cells, bytes).await {
             break;

@@ -27,8 +27,11 @@ pub const CSV_MAX_ROWS: u32 = 1_000_000;
 pub const XLSX_MAX_ROWS: u32 = 1_048_575;
 /// A printable table: more rows than this belongs in CSV or XLSX.
 pub const PDF_MAX_ROWS: u32 = 5_000;
-/// Rows in flight between the database and the writer.
-const CHANNEL_ROWS: usize = 512;
+/// Rows per message between the database and the writer: one channel hand-over (and task
+/// wake-up) per row cost more than writing the row.
+const BATCH_ROWS: usize = 256;
+/// Batches in flight between the database and the writer.
+const CHANNEL_BATCHES: usize = 4;
 
 pub fn max_rows(format: ExportFormat) -> u32 {
     match format {
@@ -41,26 +44,59 @@ pub fn max_rows(format: ExportFormat) -> u32 {
 /// What the database side sends the writer.
 pub enum RowMsg {
     Columns(Vec<ResultColumn>),
-    Row(Vec<Value>),
+    Rows(Vec<Vec<Value>>),
     Failed(AppError),
     Done,
 }
 
-/// Feeds rows into the channel; stops the query when the writer (or the client) is gone.
-pub struct ChannelSink(pub mpsc::Sender<RowMsg>);
+/// Feeds rows into the channel in batches; stops the query when the writer (or the client)
+/// is gone.
+pub struct ChannelSink {
+    tx: mpsc::Sender<RowMsg>,
+    batch: Vec<Vec<Value>>,
+    format: ExportFormat,
+}
+
+impl ChannelSink {
+    pub fn new(tx: mpsc::Sender<RowMsg>, format: ExportFormat) -> Self {
+        ChannelSink { tx, batch: Vec::with_capacity(BATCH_ROWS), format }
+    }
+
+    /// Sends the last rows and how the query ended.
+    pub async fn finish(mut self, outcome: AppResult<()>) {
+        let end = match outcome {
+            Ok(()) => RowMsg::Done,
+            Err(e) => RowMsg::Failed(e),
+        };
+        if !self.batch.is_empty() && !matches!(end, RowMsg::Failed(_)) {
+            let _ = self.tx.send(RowMsg::Rows(std::mem::take(&mut self.batch))).await;
+        }
+        let _ = self.tx.send(end).await;
+    }
+}
 
 impl RowSink for ChannelSink {
     fn columns(&mut self, columns: &[ResultColumn]) {
-        let _ = self.0.try_send(RowMsg::Columns(columns.to_vec()));
+        let _ = self.tx.try_send(RowMsg::Columns(columns.to_vec()));
     }
 
     async fn push(&mut self, row: Vec<Value>, _bytes: usize) -> bool {
-        self.0.send(RowMsg::Row(row)).await.is_ok()
+        self.batch.push(row);
+        if self.batch.len() < BATCH_ROWS {
+            return !self.tx.is_closed();
+        }
+        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+        self.tx.send(RowMsg::Rows(full)).await.is_ok()
+    }
+
+    /// CSV prints cells as text; a spreadsheet needs numbers as numbers.
+    fn printed_numbers(&self) -> bool {
+        self.format == ExportFormat::Csv
     }
 }
 
 pub fn channel() -> (mpsc::Sender<RowMsg>, mpsc::Receiver<RowMsg>) {
-    mpsc::channel(CHANNEL_ROWS)
+    mpsc::channel(CHANNEL_BATCHES)
 }
 
 /// The rows of a started export, after the query described its columns.
@@ -69,6 +105,8 @@ pub struct Rows {
     /// Index into the query's columns of each exported column.
     picks: Vec<usize>,
     rx: mpsc::Receiver<RowMsg>,
+    /// The rest of the batch being read.
+    pending: std::vec::IntoIter<Vec<Value>>,
 }
 
 impl Rows {
@@ -88,15 +126,18 @@ impl Rows {
                 .collect::<AppResult<_>>()?
         };
         let columns = picks.iter().map(|&i| columns[i].clone()).collect();
-        Ok(Rows { columns, picks, rx })
+        Ok(Rows { columns, picks, rx, pending: Vec::new().into_iter() })
     }
 
     /// The next row's chosen cells; Ok(None) at the end.
     pub async fn next(&mut self) -> AppResult<Option<Vec<Value>>> {
         loop {
+            if let Some(row) = self.pending.next() {
+                return Ok(Some(self.pick(row)));
+            }
             let msg = self.rx.recv().await;
-            if let Some(read) = self.read(msg) {
-                return read;
+            if let Some(end) = self.read(msg) {
+                return end;
             }
         }
     }
@@ -104,17 +145,27 @@ impl Rows {
     /// The same, for writers on a blocking thread.
     pub fn blocking_next(&mut self) -> AppResult<Option<Vec<Value>>> {
         loop {
+            if let Some(row) = self.pending.next() {
+                return Ok(Some(self.pick(row)));
+            }
             let msg = self.rx.blocking_recv();
-            if let Some(read) = self.read(msg) {
-                return read;
+            if let Some(end) = self.read(msg) {
+                return end;
             }
         }
     }
 
-    /// What a message means to the writer; None to read on.
-    fn read(&self, msg: Option<RowMsg>) -> Option<AppResult<Option<Vec<Value>>>> {
+    fn pick(&self, mut row: Vec<Value>) -> Vec<Value> {
+        self.picks.iter().map(|&i| std::mem::take(&mut row[i])).collect()
+    }
+
+    /// Takes in a message: a batch of rows to read on, or the end (None to read on).
+    fn read(&mut self, msg: Option<RowMsg>) -> Option<AppResult<Option<Vec<Value>>>> {
         match msg {
-            Some(RowMsg::Row(mut row)) => Some(Ok(Some(self.picks.iter().map(|&i| std::mem::take(&mut row[i])).collect()))),
+            Some(RowMsg::Rows(rows)) => {
+                self.pending = rows.into_iter();
+                None
+            }
             Some(RowMsg::Columns(_)) => None,
             Some(RowMsg::Failed(e)) => Some(Err(e)),
             Some(RowMsg::Done) | None => Some(Ok(None)),
@@ -163,11 +214,12 @@ pub fn file_stem(datasource_name: &str, now_ms: i64) -> String {
 /// are left as they are.
 pub fn neutralize_formula(v: &Value) -> String {
     let text = cell_text(v);
-    let is_number = matches!(v, Value::Number(_)) || text.parse::<f64>().is_ok_and(|f| f.is_finite());
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') if !is_number => format!("'{text}"),
-        _ => text,
+    let risky = matches!(text.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'));
+    // Only risky cells are parsed as numbers: most cells are not.
+    if risky && !matches!(v, Value::Number(_)) && !text.parse::<f64>().is_ok_and(|f| f.is_finite()) {
+        return format!("'{text}");
     }
+    text
 }
 
 #[cfg(test)]

@@ -44,11 +44,12 @@ async fn rows_follow_the_column_choice_and_unknown_columns_are_refused() {
         ResultColumn { name: "b".into(), type_name: "text".into() },
     ];
     tx.send(RowMsg::Columns(cols.clone())).await.unwrap();
-    tx.send(RowMsg::Row(vec![json!(1), json!("x")])).await.unwrap();
+    tx.send(RowMsg::Rows(vec![vec![json!(1), json!("x")], vec![json!(2), json!("y")]])).await.unwrap();
     tx.send(RowMsg::Done).await.unwrap();
     let mut rows = Rows::start(rx, &["b".to_string(), "a".to_string()]).await.unwrap();
     assert_eq!(rows.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["b", "a"]);
     assert_eq!(rows.next().await.unwrap(), Some(vec![json!("x"), json!(1)]));
+    assert_eq!(rows.next().await.unwrap(), Some(vec![json!("y"), json!(2)]));
     assert_eq!(rows.next().await.unwrap(), None);
 
     let (tx, rx) = channel();

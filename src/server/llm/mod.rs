@@ -99,6 +99,18 @@ impl LlmClient {
         schema: Option<&serde_json::Value>,
         on_token: &mut (dyn FnMut(&str) + Send),
     ) -> Result<String, LlmError> {
+        self.chat_at(messages, schema, self.settings.temperature, on_token).await
+    }
+
+    /// The same at a given temperature (a retry after the model repeated itself needs some
+    /// variety, which temperature 0 never gives).
+    pub async fn chat_at(
+        &self,
+        messages: &[ChatMessage],
+        schema: Option<&serde_json::Value>,
+        temperature: f32,
+        on_token: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<String, LlmError> {
         let secs = self.settings.timeout.as_secs();
         let started = std::time::Instant::now();
         let mut tokens = 0u64;
@@ -107,9 +119,9 @@ impl LlmClient {
             on_token(piece)
         };
         let work = async {
-            match self.send(messages, schema, &mut counting).await {
+            match self.send(messages, schema, temperature, &mut counting).await {
                 Err(LlmError::Http { status: 400 | 422, .. }) if schema.is_some() => {
-                    self.send(messages, None, &mut counting).await
+                    self.send(messages, None, temperature, &mut counting).await
                 }
                 other => other,
             }
@@ -124,12 +136,13 @@ impl LlmClient {
         &self,
         messages: &[ChatMessage],
         schema: Option<&serde_json::Value>,
+        temperature: f32,
         on_token: &mut (dyn FnMut(&str) + Send),
     ) -> Result<String, LlmError> {
         let mut body = serde_json::json!({
             "model": self.settings.model,
             "messages": messages,
-            "temperature": self.settings.temperature,
+            "temperature": temperature,
             "max_tokens": self.settings.max_tokens,
             "stream": true,
         });
