@@ -374,7 +374,28 @@ impl AskService {
     }
 }
 
-/// A query with case and spacing flattened, to notice the model sending the same one again.
+/// A query with spacing and the case of everything outside string literals flattened, to
+/// notice the model sending the same one again ('lisbon' and 'Lisbon' stay different).
 fn squash(sql: &str) -> String {
-    sql.trim().trim_end_matches(';').split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    let spaced = sql.trim().trim_end_matches(';').split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut in_literal = false;
+    spaced
+        .chars()
+        .map(|c| {
+            if c == '\'' {
+                in_literal = !in_literal;
+            }
+            if in_literal { c } else { c.to_ascii_lowercase() }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn squash_ignores_spacing_and_keyword_case_but_not_literals() {
+        use super::squash;
+        assert_eq!(squash("SELECT  sum(x)\nFROM t;"), squash("select sum(x) from t"));
+        assert_ne!(squash("SELECT * FROM c WHERE city = 'lisbon'"), squash("SELECT * FROM c WHERE city = 'Lisbon'"));
+    }
 }
