@@ -260,16 +260,30 @@ for the row with the smallest or largest value use ORDER BY that value LIMIT 1 w
 /// Text compared with a number: the commonest cause is a text column of names (months, days)
 /// compared with a number computed from a date.
 fn text_number_hint(lower: &str) -> Option<String> {
-    let message = lower.split(" (hint:").next().unwrap_or(lower);
-    let rest = message.split("operator does not exist: ").nth(1)?;
-    let numbers = ["integer", "bigint", "smallint", "numeric", "double precision", "real"];
-    let (left, right) = rest.split_once(' ').map(|(l, r)| (l, r.split_once(' ').map_or(r, |(_, t)| t)))?;
-    let text_vs_number = (left == "text" && numbers.contains(&right)) || (right == "text" && numbers.contains(&left));
+    let (left, _, right) = operator_types(lower)?;
+    let text_vs_number = (left == "text" && is_number_type(&right)) || (right == "text" && is_number_type(&left));
     text_vs_number.then(|| {
         "a text column is compared with a number: compare it with quoted text values as the schema lists them \
 (e.g. month = 'March'), or convert it (col::integer, to_date(col, 'Month'))"
             .to_string()
     })
+}
+
+/// The message without PostgreSQL's appended hint (lower-cased input stays lower-cased).
+fn without_hint(lower: &str) -> &str {
+    lower.split(" (hint:").next().unwrap_or(lower)
+}
+
+fn is_number_type(t: &str) -> bool {
+    ["integer", "bigint", "smallint", "numeric", "double precision", "real"].contains(&t)
+}
+
+/// `operator does not exist: timestamp with time zone - bigint` as (left type, operator, right type).
+fn operator_types(lower: &str) -> Option<(String, &str, String)> {
+    let rest = without_hint(lower).split("operator does not exist: ").nth(1)?;
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let op = words.iter().position(|w| w.chars().all(|c| "+-*/<>=!~|&".contains(c)))?;
+    Some((words[..op].join(" "), words[op], words[op + 1..].join(" ")))
 }
 
 /// How PostgreSQL does date arithmetic, said once after any date slip.
@@ -280,9 +294,9 @@ date_trunc('month', ts) gives a month as a date";
 /// A date or time operation on a value of another type: what the value is and how to convert
 /// it. `lower` is the lower-cased error message.
 fn date_hint(lower: &str) -> Option<String> {
-    let message = lower.split(" (hint:").next().unwrap_or(lower);
+    let message = without_hint(lower);
     let is_time = |t: &str| t.starts_with("date") || t.starts_with("timestamp") || t.starts_with("interval") || t.starts_with("time ");
-    let is_number = |t: &str| ["integer", "bigint", "smallint", "numeric", "double precision", "real"].contains(&t);
+    let is_number = is_number_type;
     let is_text = |t: &str| t == "text" || t.starts_with("character");
     let convert = |t: &str| -> Option<&'static str> {
         if is_number(t) {
@@ -294,20 +308,18 @@ fn date_hint(lower: &str) -> Option<String> {
         }
     };
     // `operator does not exist: integer - interval`
-    if let Some(rest) = message.split("operator does not exist: ").nth(1) {
-        let words: Vec<&str> = rest.split_whitespace().collect();
-        let op = words.iter().position(|w| w.chars().all(|c| "+-*/<>=!~|&".contains(c)))?;
-        let (left, right) = (words[..op].join(" "), words[op + 1..].join(" "));
+    if message.contains("operator does not exist: ") {
+        let (left, op, right) = operator_types(lower)?;
         if !(is_time(&left) || is_time(&right)) {
             return None;
         }
         let note = convert(&left).or_else(|| convert(&right));
-        let comparison = ["<", ">", "=", "<=", ">=", "<>", "!="].contains(&words[op]);
+        let comparison = ["<", ">", "=", "<=", ">=", "<>", "!="].contains(&op);
         let interval_vs_number = comparison && ((left == "interval" && is_number(&right)) || (right == "interval" && is_number(&left)));
         return Some(match (note, interval_vs_number) {
             (_, true) => format!("an interval cannot be compared with a number: compare EXTRACT(EPOCH FROM interval) (seconds) or use date - date (days); {DATE_IDIOMS}"),
-            (Some(note), _) => format!("{left} {} {right}: {note}; {DATE_IDIOMS}", words[op]),
-            (None, _) => format!("{left} {} {right} is not defined; {DATE_IDIOMS}", words[op]),
+            (Some(note), _) => format!("{left} {op} {right}: {note}; {DATE_IDIOMS}"),
+            (None, _) => format!("{left} {op} {right} is not defined; {DATE_IDIOMS}"),
         });
     }
     // `function date_trunc(unknown, integer) does not exist`
