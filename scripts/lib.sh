@@ -94,6 +94,16 @@ ensure_postgres() {
   exit 1
 }
 
+ensure_mariadb() {
+  if mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1; then return; fi
+  log "starting MariaDB"
+  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  for _ in $(seq 1 30); do mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1 && return; sleep 1; done
+  echo "MariaDB did not start on 127.0.0.1:3306" >&2
+  exit 1
+}
+
 ensure_npm_packages() {
   if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
     log "installing end-to-end test packages (npm ci)"

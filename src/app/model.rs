@@ -8,20 +8,39 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum Engine {
     Postgres,
+    /// MySQL and MariaDB: one protocol, one dialect (with a few differences handled at run time).
+    MySql,
     Sqlite,
 }
 
 impl Engine {
+    pub const ALL: [Engine; 3] = [Engine::Postgres, Engine::MySql, Engine::Sqlite];
     pub fn as_str(self) -> &'static str {
         match self {
             Engine::Postgres => "postgres",
+            Engine::MySql => "mysql",
             Engine::Sqlite => "sqlite",
         }
+    }
+    pub fn parse(s: &str) -> Option<Engine> {
+        Engine::ALL.into_iter().find(|e| e.as_str() == s)
     }
     pub fn label(self) -> &'static str {
         match self {
             Engine::Postgres => "PostgreSQL",
+            Engine::MySql => "MySQL / MariaDB",
             Engine::Sqlite => "SQLite",
+        }
+    }
+    /// A network server (host, port, user…) rather than a file.
+    pub fn is_server(self) -> bool {
+        !matches!(self, Engine::Sqlite)
+    }
+    pub fn default_port(self) -> Option<u16> {
+        match self {
+            Engine::Postgres => Some(5432),
+            Engine::MySql => Some(3306),
+            Engine::Sqlite => None,
         }
     }
 }
@@ -204,12 +223,14 @@ pub struct QueryResult {
 }
 
 impl QueryResult {
-    /// Whether a column holds numbers, so the table can right-align it.
+    /// Whether a column holds numbers (PostgreSQL, MySQL / MariaDB and SQLite type names), so
+    /// the table can right-align it and spreadsheets get number cells.
     pub fn is_numeric_type(type_name: &str) -> bool {
         let t = type_name.to_ascii_lowercase();
-        ["int", "float", "numeric", "decimal", "real", "double", "money", "serial"]
-            .iter()
-            .any(|k| t.contains(k))
+        t != "interval"
+            && ["int", "tinyint", "smallint", "mediumint", "bigint", "float", "double", "numeric", "decimal", "real", "money", "serial", "bigserial", "smallserial"]
+                .iter()
+                .any(|k| t.starts_with(k))
     }
 }
 
@@ -353,3 +374,18 @@ mod accounts;
 pub use accounts::*;
 mod results;
 pub use results::*;
+
+#[cfg(test)]
+mod tests {
+    use super::QueryResult;
+
+    #[test]
+    fn numeric_types_of_every_engine_are_recognised() {
+        for t in ["int4", "int8", "integer", "numeric", "float8", "double precision", "decimal", "tinyint", "bigint unsigned", "DECIMAL(10,2)", "REAL", "money"] {
+            assert!(QueryResult::is_numeric_type(t), "{t}");
+        }
+        for t in ["interval", "point", "text", "varchar", "date", "timestamptz", "boolean", "json"] {
+            assert!(!QueryResult::is_numeric_type(t), "{t}");
+        }
+    }
+}

@@ -171,6 +171,10 @@ pub struct EvalArgs {
     /// PostgreSQL server holding one database per db_name (user and password from the URL).
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     pub pg_url: String,
+    /// Ask on this MySQL / MariaDB server instead (one database per db_name, copied from
+    /// PostgreSQL by `scripts/pg-to-mariadb`); gold queries still run on PostgreSQL.
+    #[arg(long)]
+    pub mysql_url: Option<String>,
     /// Leave out the first N selected questions (to finish an interrupted run; the report
     /// keeps each question's index in the file).
     #[arg(long, default_value_t = 0)]

@@ -1,6 +1,8 @@
 //! `databaseai eval`: execution accuracy of the ask pipeline on a question set in the
 //! sql-eval CSV format (question, query, db_name, query_category, instructions), against
-//! PostgreSQL databases named after `db_name`. It drives the same AskService the app uses.
+//! PostgreSQL databases named after `db_name` (or, with `--mysql-url`, asked of MySQL / MariaDB
+//! copies of them and scored against the gold queries on PostgreSQL). It drives the same
+//! AskService the app uses.
 use std::{collections::BTreeMap, path::PathBuf, time::Instant};
 
 use serde::{Deserialize, Serialize};
@@ -176,6 +178,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
     let addr = std::net::SocketAddr::new(settings.bind, settings.port);
     let state = startup::build_state(&settings, startup::leptos_options(addr)).await?;
     let pg = url::Url::parse(&args.pg_url)?;
+    let mysql = args.mysql_url.as_deref().map(url::Url::parse).transpose()?;
     let runner = state.auth.system_user("eval").await.map_err(|e| e.public_message())?;
 
     let questions_file = args.questions.as_ref().ok_or("--questions is required")?;
@@ -191,25 +194,32 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
         .take(args.limit.unwrap_or(usize::MAX))
         .collect();
 
-    let mut datasources: BTreeMap<String, String> = BTreeMap::new();
+    // db_name → (datasource asked, datasource the gold queries run on).
+    let mut datasources: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut outcomes = Vec::new();
     for (n, (index, q)) in selected.iter().enumerate() {
         if !datasources.contains_key(&q.db_name) {
-            let input = DatasourceInput {
-                name: q.db_name.clone(),
-                engine: Some(Engine::Postgres),
-                host: pg.host_str().map(str::to_string),
-                port: pg.port(),
+            let server_input = |engine: Engine, server: &url::Url, default_user: &str, name: String| DatasourceInput {
+                name,
+                engine: Some(engine),
+                host: server.host_str().map(str::to_string),
+                port: server.port(),
                 database: Some(q.db_name.clone()),
-                user: Some(if pg.username().is_empty() { "postgres".into() } else { pg.username().into() }),
-                password: pg.password().map(str::to_string),
+                user: Some(if server.username().is_empty() { default_user.into() } else { server.username().into() }),
+                password: server.password().map(str::to_string),
                 sslmode: Some(SslMode::Disable),
                 path: None,
             };
-            let created = state.datasources.create(&input).await.map_err(|e| e.public_message())?;
-            datasources.insert(q.db_name.clone(), created.id);
+            let service = &state.datasources;
+            let create = |input: DatasourceInput| async move { service.create(&input).await.map(|d| d.id).map_err(|e| e.public_message()) };
+            let gold = create(server_input(Engine::Postgres, &pg, "postgres", q.db_name.clone())).await?;
+            let asked = match &mysql {
+                Some(server) => create(server_input(Engine::MySql, server, "root", format!("{} (MySQL)", q.db_name))).await?,
+                None => gold.clone(),
+            };
+            datasources.insert(q.db_name.clone(), (asked, gold));
         }
-        let ds = &datasources[&q.db_name];
+        let (ds, gold_ds) = &datasources[&q.db_name];
         let question = if q.instructions.trim().is_empty() {
             q.question.clone()
         } else {
@@ -231,7 +241,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
                 let predicted = a.result;
                 let mut correct = false;
                 for gold_sql in expand_gold(&q.query) {
-                    let gold = state.datasources.run_sql(ds, &SqlRequest { sql: gold_sql, max_rows: None, query_id: None }).await;
+                    let gold = state.datasources.run_sql(gold_ds, &SqlRequest { sql: gold_sql, max_rows: None, query_id: None }).await;
                     if gold.is_ok_and(|g| results_match(&g, &predicted)) {
                         correct = true;
                         break;

@@ -1,5 +1,6 @@
 //! The one integration-test binary: the real app on a random port, driven over HTTP,
-//! against the real PostgreSQL on 127.0.0.1:5432 and real SQLite files.
+//! against the real PostgreSQL on 127.0.0.1:5432, the real MariaDB on 127.0.0.1:3306 and
+//! real SQLite files.
 mod ask;
 mod auth;
 mod datasources;
@@ -8,6 +9,7 @@ mod export;
 mod guard_db;
 mod health;
 mod llm_stub;
+mod mysql;
 mod helpers;
 mod password_pg;
 mod replicas;

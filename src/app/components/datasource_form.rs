@@ -39,7 +39,7 @@ impl Fields {
         self.name.set(ds.map(|d| d.name.clone()).unwrap_or_default());
         self.engine.set(ds.map_or("postgres", |d| d.engine.as_str()).to_string());
         self.host.set(text(ds.and_then(|d| d.host.as_ref())));
-        self.port.set(ds.and_then(|d| d.port).unwrap_or(5432).to_string());
+        self.port.set(ds.and_then(|d| d.port.or(d.engine.default_port())).unwrap_or(5432).to_string());
         self.database.set(text(ds.and_then(|d| d.database.as_ref())));
         self.user.set(text(ds.and_then(|d| d.user.as_ref())));
         self.password.set(String::new());
@@ -49,19 +49,13 @@ impl Fields {
 
     /// Builds the request; a port that is not a number is reported here, before any request.
     fn input(&self) -> Result<DatasourceInput, String> {
-        let engine = if self.engine.get_untracked() == "sqlite" { Engine::Sqlite } else { Engine::Postgres };
+        let engine = Engine::parse(&self.engine.get_untracked()).unwrap_or(Engine::Postgres);
         let opt = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
-        let port = match engine {
-            Engine::Postgres => {
-                let raw = self.port.get_untracked();
-                let raw = raw.trim();
-                if raw.is_empty() {
-                    None
-                } else {
-                    Some(raw.parse::<u16>().ok().filter(|p| *p > 0).ok_or("port must be a number between 1 and 65535")?)
-                }
-            }
-            Engine::Sqlite => None,
+        let raw_port = self.port.get_untracked();
+        let port = match raw_port.trim() {
+            _ if !engine.is_server() => None,
+            "" => None,
+            raw => Some(raw.parse::<u16>().ok().filter(|p| *p > 0).ok_or("port must be a number between 1 and 65535")?),
         };
         Ok(DatasourceInput {
             name: self.name.get_untracked(),
@@ -108,7 +102,18 @@ pub fn DatasourceForm(editing: RwSignal<Option<DatasourceSummary>>, on_saved: Ca
             Err(msg) => local_error.set(Some(msg)),
         }
     };
-    let is_pg = move || f.engine.get() != "sqlite";
+    let is_server = move || Engine::parse(&f.engine.get()).is_none_or(Engine::is_server);
+    // Switching engines moves an untouched default port along (5432 ↔ 3306).
+    let change_engine = move |ev: leptos::ev::Event| {
+        let old = Engine::parse(&f.engine.get_untracked()).and_then(Engine::default_port);
+        let new = event_target_value(&ev);
+        if old.is_some_and(|p| p.to_string() == f.port.get_untracked().trim()) {
+            if let Some(p) = Engine::parse(&new).and_then(Engine::default_port) {
+                f.port.set(p.to_string());
+            }
+        }
+        f.engine.set(new);
+    };
     view! {
         <form class="card ds-form" on:submit=submit novalidate>
             <h2>{move || if editing.get().is_some() { "Edit datasource" } else { "Add a datasource" }}</h2>
@@ -116,12 +121,13 @@ pub fn DatasourceForm(editing: RwSignal<Option<DatasourceSummary>>, on_saved: Ca
                 <label>"Name" <input name="name" required bind:value=f.name placeholder="Sales warehouse"/></label>
                 <label>
                     "Engine"
-                    <select name="engine" prop:value=move || f.engine.get() on:change=move |ev| f.engine.set(event_target_value(&ev))>
+                    <select name="engine" prop:value=move || f.engine.get() on:change=change_engine>
                         <option value="postgres">"PostgreSQL"</option>
+                        <option value="mysql">"MySQL / MariaDB"</option>
                         <option value="sqlite">"SQLite (file in the data directory)"</option>
                     </select>
                 </label>
-                <Show when=is_pg fallback=move || view! {
+                <Show when=is_server fallback=move || view! {
                     <label class="wide">"File (relative to data/sqlite/)" <input name="path" bind:value=f.path placeholder="sales.sqlite"/></label>
                 }>
                     <label>"Host" <input name="host" bind:value=f.host placeholder="db.example.com"/></label>

@@ -41,8 +41,8 @@ pub fn SchemaSidebar(id: Signal<String>, pinned: RwSignal<Vec<String>>) -> impl 
 #[component]
 fn SchemaTree(info: SchemaInfo, filter: RwSignal<String>, pinned: RwSignal<Vec<String>>) -> impl IntoView {
     let count = info.tables.len();
-    // PostgreSQL gives planner estimates; SQLite counts are exact.
-    let approximate = info.engine == crate::app::model::Engine::Postgres;
+    // Database servers give planner estimates; SQLite counts are exact.
+    let approximate = info.engine.is_server();
     let tables = StoredValue::new(info.tables);
     view! {
         <p class="muted small">{format!("{count} tables and views")}</p>

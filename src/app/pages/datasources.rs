@@ -53,11 +53,11 @@ pub fn DatasourcesPage() -> impl IntoView {
 
 fn describe(ds: &DatasourceSummary) -> String {
     match ds.engine {
-        Engine::Postgres => format!(
+        Engine::Postgres | Engine::MySql => format!(
             "{}@{}:{}/{}",
             ds.user.as_deref().unwrap_or(""),
             ds.host.as_deref().unwrap_or(""),
-            ds.port.unwrap_or(5432),
+            ds.port.or(ds.engine.default_port()).unwrap_or_default(),
             ds.database.as_deref().unwrap_or("")
         ),
         Engine::Sqlite => format!("sqlite/{}", ds.path.as_deref().unwrap_or("")),

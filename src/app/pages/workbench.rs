@@ -18,6 +18,7 @@ fn starter_sql(engine: Engine) -> &'static str {
     match engine {
         Engine::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
         Engine::Postgres => "SELECT table_schema, table_name FROM information_schema.tables\nWHERE table_schema NOT IN ('pg_catalog', 'information_schema')\nORDER BY 1, 2",
+        Engine::MySql => "SELECT table_name, table_type, table_rows FROM information_schema.tables\nWHERE table_schema = DATABASE()\nORDER BY 1",
     }
 }
 

@@ -3,7 +3,7 @@
 //! tables do have a column of that name; otherwise the closest real names.
 use crate::app::model::SchemaTable;
 
-/// The unknown identifier in a PostgreSQL or SQLite error message.
+/// The unknown identifier in a PostgreSQL, MySQL / MariaDB or SQLite error message.
 pub fn unknown_identifier(error: &str) -> Option<(&'static str, String)> {
     // Only the message itself: PostgreSQL's appended hint names a *different* column.
     let error = error.split(" (hint:").next().unwrap_or(error);
@@ -23,10 +23,24 @@ pub fn unknown_identifier(error: &str) -> Option<(&'static str, String)> {
         let name = error[start..].split_whitespace().next()?;
         (error[start..].contains(" does not exist") && !name.starts_with('"')).then(|| name.to_string())
     };
-    if let Some(c) = quoted("column \"").or_else(|| after("no such column: ")).or_else(unquoted_column) {
+    // MySQL: `Unknown column 'o.x' in 'field list'`, `Table 'shop.ordrs' doesn't exist`.
+    let single_quoted = |prefix: &str| -> Option<String> {
+        let start = error.find(prefix)? + prefix.len();
+        let rest = &error[start..];
+        Some(rest[..rest.find('\'')?].to_string())
+    };
+    let mysql_table = || {
+        let qualified = single_quoted("Table '").filter(|_| error.contains("doesn't exist"))?;
+        Some(qualified.rsplit('.').next().unwrap_or(&qualified).to_string())
+    };
+    if let Some(c) = quoted("column \"")
+        .or_else(|| after("no such column: "))
+        .or_else(unquoted_column)
+        .or_else(|| single_quoted("Unknown column '"))
+    {
         return Some(("column", c));
     }
-    if let Some(t) = quoted("relation \"").or_else(|| after("no such table: ")) {
+    if let Some(t) = quoted("relation \"").or_else(|| after("no such table: ")).or_else(mysql_table) {
         return Some(("table", t));
     }
     None
@@ -398,6 +412,8 @@ mod tests {
         assert_eq!(unknown_identifier("no such column: o.totl"), Some(("column", "o.totl".into())));
         assert_eq!(unknown_identifier("column t1.business_id does not exist"), Some(("column", "t1.business_id".into())));
         assert_eq!(unknown_identifier("relation \"ordrs\" does not exist"), Some(("table", "ordrs".into())));
+        assert_eq!(unknown_identifier("Unknown column 'o.totl' in 'field list'"), Some(("column", "o.totl".into())));
+        assert_eq!(unknown_identifier("Table 'shop.ordrs' doesn't exist"), Some(("table", "ordrs".into())));
         assert_eq!(unknown_identifier("no such table: ordrs"), Some(("table", "ordrs".into())));
         assert_eq!(
             unknown_identifier("column c.citation_num does not exist (hint: Perhaps you meant to reference the column \"p.citation_num\".)"),

@@ -10,6 +10,10 @@ fn dialect_rules(engine: Engine) -> &'static str {
         Engine::Postgres => "Dialect: PostgreSQL. Qualify tables with their schema as shown. Use ILIKE for case-insensitive text matching, \
 date_trunc/extract/interval for dates, and cast to numeric before dividing integers (x::numeric / y) to get ratios. \
 Use NULLS LAST when ordering descending by a column that may be NULL.",
+        Engine::MySql => "Dialect: MySQL (MariaDB compatible). Quote identifiers with backticks, never double quotes. \
+Use DATE_FORMAT(col, '%Y-%m'), YEAR(), MONTH(), DATEDIFF(), DATE_SUB(CURDATE(), INTERVAL n DAY) and TIMESTAMPDIFF for dates, \
+LIKE for text matching (case-insensitive with the usual collations), LIMIT n (no FETCH FIRST, no NULLS LAST), \
+and divide with / (it returns a decimal) to get ratios.",
         Engine::Sqlite => "Dialect: SQLite. Dates are TEXT in ISO format: use date(), strftime('%Y-%m', col) and julianday(). \
 Use LIKE (case-insensitive for ASCII) for text matching, and multiply by 1.0 before dividing integers to get ratios.",
     }

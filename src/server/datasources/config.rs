@@ -8,12 +8,14 @@ use crate::app::model::{DatasourceInput, Engine, SslMode};
 
 #[derive(Clone, Debug)]
 pub enum DatasourceConfig {
-    Postgres(PostgresConfig),
+    Postgres(ServerConfig),
+    MySql(ServerConfig),
     Sqlite(SqliteConfig),
 }
 
+/// A database server reached over the network (PostgreSQL, MySQL / MariaDB).
 #[derive(Clone, Debug)]
-pub struct PostgresConfig {
+pub struct ServerConfig {
     pub host: String,
     pub port: u16,
     pub database: String,
@@ -105,11 +107,11 @@ impl DatasourceConfig {
         stored_password: Option<SecretString>,
     ) -> Result<(String, DatasourceConfig), String> {
         let name = validate_name(&input.name)?;
-        let engine = input.engine.ok_or("engine is required (postgres or sqlite)")?;
+        let engine = input.engine.ok_or("engine is required (postgres, mysql or sqlite)")?;
         let config = match engine {
-            Engine::Postgres => {
+            Engine::Postgres | Engine::MySql => {
                 let host = validate_host(input.host.as_deref().unwrap_or(""))?;
-                let port = input.port.unwrap_or(5432);
+                let port = input.port.or(engine.default_port()).unwrap_or_default();
                 if port == 0 {
                     return Err("port must be between 1 and 65535".into());
                 }
@@ -118,14 +120,20 @@ impl DatasourceConfig {
                     Some(p) if p.len() > 1024 => return Err("password is too long".into()),
                     Some(p) => Some(SecretString::from(p.to_string())),
                 };
-                DatasourceConfig::Postgres(PostgresConfig {
+                // PostgreSQL allows 63-byte names, MariaDB 64-byte databases and 80-character users.
+                let server = ServerConfig {
                     host,
                     port,
-                    database: required("database", &input.database, 63)?,
-                    user: required("user", &input.user, 63)?,
+                    database: required("database", &input.database, 64)?,
+                    user: required("user", &input.user, 80)?,
                     password,
                     sslmode: input.sslmode.unwrap_or_default(),
-                })
+                };
+                if engine == Engine::MySql {
+                    DatasourceConfig::MySql(server)
+                } else {
+                    DatasourceConfig::Postgres(server)
+                }
             }
             Engine::Sqlite => DatasourceConfig::Sqlite(SqliteConfig {
                 relative_path: validate_sqlite_path(input.path.as_deref().unwrap_or(""))?,
@@ -137,7 +145,16 @@ impl DatasourceConfig {
     pub fn engine(&self) -> Engine {
         match self {
             DatasourceConfig::Postgres(_) => Engine::Postgres,
+            DatasourceConfig::MySql(_) => Engine::MySql,
             DatasourceConfig::Sqlite(_) => Engine::Sqlite,
+        }
+    }
+
+    /// The network server's settings; `None` for a file.
+    pub fn server(&self) -> Option<&ServerConfig> {
+        match self {
+            DatasourceConfig::Postgres(s) | DatasourceConfig::MySql(s) => Some(s),
+            DatasourceConfig::Sqlite(_) => None,
         }
     }
 }
@@ -185,6 +202,19 @@ mod tests {
         let (_, c) = DatasourceConfig::from_input(&pg("h"), Some(SecretString::from("old"))).unwrap();
         let DatasourceConfig::Postgres(p) = c else { panic!() };
         assert_eq!(p.password.unwrap().expose_secret(), "old");
+    }
+
+    #[test]
+    fn mysql_takes_its_own_default_port() {
+        let mut i = pg("db.example.com");
+        i.engine = Some(Engine::MySql);
+        let (_, c) = DatasourceConfig::from_input(&i, None).unwrap();
+        assert_eq!(c.engine(), Engine::MySql);
+        assert_eq!(c.server().unwrap().port, 3306);
+        i.port = Some(3307);
+        assert_eq!(DatasourceConfig::from_input(&i, None).unwrap().1.server().unwrap().port, 3307);
+        let (_, pg_config) = DatasourceConfig::from_input(&pg("h"), None).unwrap();
+        assert_eq!(pg_config.server().unwrap().port, 5432);
     }
 
     #[test]

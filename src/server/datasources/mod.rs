@@ -133,18 +133,19 @@ impl DatasourceService {
         is_demo: bool,
     ) -> AppResult<NewDatasource> {
         let stored_password = match existing {
-            Some(r) if r.fields.engine == Engine::Postgres.as_str() && input.engine == Some(Engine::Postgres) => {
+            Some(r) if input.engine.is_some_and(Engine::is_server) && Engine::parse(&r.fields.engine) == input.engine => {
                 self.decrypt_password(r)?
             }
             _ => None,
         };
         let (name, cfg) = DatasourceConfig::from_input(input, stored_password).map_err(AppError::InvalidInput)?;
+        let engine = cfg.engine();
         Ok(match cfg {
-            DatasourceConfig::Postgres(p) => {
+            DatasourceConfig::Postgres(p) | DatasourceConfig::MySql(p) => {
                 self.check_host_policy(&p.host)?;
                 NewDatasource {
                     name,
-                    engine: Engine::Postgres.as_str().into(),
+                    engine: engine.as_str().into(),
                     host: Some(p.host),
                     port: Some(p.port as i64),
                     database: Some(p.database),
@@ -183,20 +184,19 @@ impl DatasourceService {
 
     fn config_of(&self, record: &DatasourceRecord) -> AppResult<DatasourceConfig> {
         let r = &record.fields;
-        Ok(match r.engine.as_str() {
-            "postgres" => DatasourceConfig::Postgres(config::PostgresConfig {
-                host: r.host.clone().unwrap_or_default(),
-                port: r.port.unwrap_or(5432) as u16,
-                database: r.database.clone().unwrap_or_default(),
-                user: r.user.clone().unwrap_or_default(),
-                password: self.decrypt_password(record)?,
-                sslmode: r.sslmode.as_deref().and_then(SslMode::parse).unwrap_or_default(),
-            }),
-            "sqlite" => DatasourceConfig::Sqlite(config::SqliteConfig {
-                relative_path: r.sqlite_path.clone().unwrap_or_default(),
-            }),
-            other => return Err(AppError::internal(format!("unknown engine {other} in store"))),
-        })
+        let engine = Engine::parse(&r.engine).ok_or_else(|| AppError::internal(format!("unknown engine {} in store", r.engine)))?;
+        if !engine.is_server() {
+            return Ok(DatasourceConfig::Sqlite(config::SqliteConfig { relative_path: r.sqlite_path.clone().unwrap_or_default() }));
+        }
+        let server = config::ServerConfig {
+            host: r.host.clone().unwrap_or_default(),
+            port: r.port.or(engine.default_port().map(i64::from)).unwrap_or_default() as u16,
+            database: r.database.clone().unwrap_or_default(),
+            user: r.user.clone().unwrap_or_default(),
+            password: self.decrypt_password(record)?,
+            sslmode: r.sslmode.as_deref().and_then(SslMode::parse).unwrap_or_default(),
+        };
+        Ok(if engine == Engine::MySql { DatasourceConfig::MySql(server) } else { DatasourceConfig::Postgres(server) })
     }
 
     /// The datasource's pool, connecting lazily. Network policy is checked on every new pool.
@@ -207,7 +207,7 @@ impl DatasourceService {
         let record = self.record(id).await?;
         let cfg = self.config_of(&record)?;
         let connect_host = match &cfg {
-            DatasourceConfig::Postgres(p) => {
+            DatasourceConfig::Postgres(p) | DatasourceConfig::MySql(p) => {
                 let addr = netpolicy::resolve_allowed(&p.host, p.port, &self.policy.allowed_hosts).await?;
                 // Certificate checks need the name; otherwise connect to the address we checked.
                 (p.sslmode != SslMode::VerifyFull).then(|| addr.ip().to_string())
@@ -224,7 +224,7 @@ impl DatasourceService {
         Ok(self.pools.insert(id, pool))
     }
 
-    /// Connects, runs a trivial query and, on PostgreSQL, probes the role's privileges.
+    /// Connects, runs a trivial query and, on a database server, probes the user's privileges.
     pub async fn test(&self, id: &str) -> AppResult<ConnectionTest> {
         let record = self.record(id).await?.fields;
         let pool = match self.pool(id).await {
@@ -232,46 +232,37 @@ impl DatasourceService {
             Err(e @ (AppError::Connection(_) | AppError::Forbidden(_))) => return Ok(failed_test(e)),
             Err(e) => return Err(e),
         };
-        let result = match &pool {
-            // One direct connection, not the pool: the pool retries refused connections
-            // until its timeout, which would hide the real reason.
-            DatasourcePool::Postgres { options, .. } => {
-                let target = format!("{}:{}", record.host.as_deref().unwrap_or(""), record.port.unwrap_or(5432));
-                let user = record.user.as_deref().unwrap_or("");
-                let db = record.database.as_deref().unwrap_or("");
-                let connected = tokio::time::timeout(pool::CONNECT_TIMEOUT, options.connect()).await;
-                let report = match connected {
-                    Err(_) => Err(AppError::Connection(format!(
-                        "timed out after {} s connecting to {target}: is the host reachable?",
-                        pool::CONNECT_TIMEOUT.as_secs()
-                    ))),
-                    Ok(Err(e)) => Err(pool::describe_connect_error(&e, &target, user, db)),
-                    Ok(Ok(mut conn)) => {
-                        let report = probe::probe_postgres_role(&mut conn).await;
-                        let _ = conn.close().await;
-                        report.map_err(|e| pool::describe_connect_error(&e, &target, user, db))
-                    }
-                };
-                match report {
-                    Ok(report) => {
-                        let sql = (!report.warnings.is_empty()).then(|| probe::read_only_role_sql(db));
-                        ConnectionTest {
-                            ok: true,
-                            message: "connected".into(),
-                            server_version: Some(format!("PostgreSQL {}", report.server_version)),
-                            warnings: report.warnings,
-                            read_only_role_sql: sql,
-                        }
-                    }
-                    Err(e) => {
-                        // A pool built with wrong settings must not stay cached.
-                        self.pools.remove(id).await;
-                        failed_test(e)
-                    }
+        let engine = summary_engine(&record.engine);
+        let target = format!("{}:{}", record.host.as_deref().unwrap_or(""), record.port.or(engine.default_port().map(i64::from)).unwrap_or(0));
+        let user = record.user.as_deref().unwrap_or("");
+        let db = record.database.as_deref().unwrap_or("");
+        let describe = |e: sqlx::Error| pool::describe_connect_error(&e, &target, user, db);
+        let timed_out = || {
+            AppError::Connection(format!("timed out after {} s connecting to {target}: is the host reachable?", pool::CONNECT_TIMEOUT.as_secs()))
+        };
+        // One direct connection, not the pool: the pool retries refused connections until
+        // its timeout, which would hide the real reason.
+        let probed: Result<(String, probe::RoleReport, String), AppError> = match &pool {
+            DatasourcePool::Postgres { options, .. } => match tokio::time::timeout(pool::CONNECT_TIMEOUT, options.connect()).await {
+                Err(_) => Err(timed_out()),
+                Ok(Err(e)) => Err(describe(e)),
+                Ok(Ok(mut conn)) => {
+                    let report = probe::probe_postgres_role(&mut conn).await;
+                    let _ = conn.close().await;
+                    report.map(|r| (format!("PostgreSQL {}", r.server_version), r, probe::read_only_role_sql(db))).map_err(describe)
                 }
-            }
+            },
+            DatasourcePool::MySql { options, .. } => match tokio::time::timeout(pool::CONNECT_TIMEOUT, options.connect()).await {
+                Err(_) => Err(timed_out()),
+                Ok(Err(e)) => Err(describe(e)),
+                Ok(Ok(mut conn)) => {
+                    let report = probe::probe_mysql_user(&mut conn).await;
+                    let _ = conn.close().await;
+                    report.map(|r| (r.server_version.clone(), r, probe::mysql_read_only_user_sql(db))).map_err(describe)
+                }
+            },
             DatasourcePool::Sqlite(pool) => {
-                match sqlx::query_scalar::<_, String>("SELECT sqlite_version()").fetch_one(pool).await {
+                return Ok(match sqlx::query_scalar::<_, String>("SELECT sqlite_version()").fetch_one(pool).await {
                     Ok(v) => ConnectionTest {
                         ok: true,
                         message: "opened read-only".into(),
@@ -283,10 +274,23 @@ impl DatasourceService {
                         self.pools.remove(id).await;
                         failed_test(AppError::Connection(format!("could not open the SQLite file: {e}")))
                     }
-                }
+                });
             }
         };
-        Ok(result)
+        Ok(match probed {
+            Ok((version, report, read_only_sql)) => ConnectionTest {
+                ok: true,
+                message: "connected".into(),
+                server_version: Some(version),
+                read_only_role_sql: (!report.warnings.is_empty()).then_some(read_only_sql),
+                warnings: report.warnings,
+            },
+            Err(e) => {
+                // A pool built with wrong settings must not stay cached.
+                self.pools.remove(id).await;
+                failed_test(e)
+            }
+        })
     }
 
     pub async fn schema(&self, id: &str, refresh: bool) -> AppResult<Arc<SchemaInfo>> {
@@ -358,7 +362,12 @@ impl DatasourceService {
         let Some(sqlx_err) = inner.downcast_ref::<sqlx::Error>() else { return e };
         let is_connection_problem = match sqlx_err {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
-            sqlx::Error::Database(db) => db.code().as_deref().is_some_and(|c| c.starts_with("28") || c == "3D000"),
+            sqlx::Error::Database(db) => {
+                // MySQL / MariaDB: access denied (1044, 1045) or no such database (1049).
+                let mysql_number = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|m| m.number());
+                matches!(mysql_number, Some(1044 | 1045 | 1049))
+                    || (mysql_number.is_none() && db.code().as_deref().is_some_and(|c| c.starts_with("28") || c == "3D000"))
+            }
             _ => false,
         };
         if !is_connection_problem {
@@ -367,7 +376,8 @@ impl DatasourceService {
         let fields = self.store.get_datasource(id).await.ok().flatten().map(|r| r.fields);
         let text = |v: Option<&String>| v.cloned().unwrap_or_default();
         let target = fields.as_ref().map_or("the database".to_string(), |f| {
-            format!("{}:{}", text(f.host.as_ref()), f.port.unwrap_or(5432))
+            let port = f.port.or(summary_engine(&f.engine).default_port().map(i64::from)).unwrap_or(0);
+            format!("{}:{port}", text(f.host.as_ref()))
         });
         let user = text(fields.as_ref().and_then(|f| f.user.as_ref()));
         let database = text(fields.as_ref().and_then(|f| f.database.as_ref()));
@@ -412,11 +422,10 @@ fn duplicate_name(e: sqlx::Error) -> AppError {
 
 fn summary(record: &DatasourceRecord) -> DatasourceSummary {
     let r = &record.fields;
-    let engine = if r.engine == "sqlite" { Engine::Sqlite } else { Engine::Postgres };
     DatasourceSummary {
         id: record.id.clone(),
         name: r.name.clone(),
-        engine,
+        engine: summary_engine(&r.engine),
         host: r.host.clone(),
         port: r.port.map(|p| p as u16),
         database: r.database.clone(),
@@ -426,4 +435,9 @@ fn summary(record: &DatasourceRecord) -> DatasourceSummary {
         has_password: r.password_encrypted.is_some(),
         is_demo: r.is_demo,
     }
+}
+
+/// The stored engine name; the store only ever holds names `Engine::as_str` wrote.
+fn summary_engine(stored: &str) -> Engine {
+    Engine::parse(stored).unwrap_or(Engine::Postgres)
 }

@@ -8,12 +8,14 @@ use std::{
 
 use secrecy::ExposeSecret;
 use sqlx::{
-    postgres::{PgConnectOptions, PgPoolOptions, PgSslMode},
+    mysql::{MySqlConnectOptions, MySqlSslMode},
+    pool::PoolOptions,
+    postgres::{PgConnectOptions, PgSslMode},
     sqlite::{SqliteConnectOptions, SqlitePoolOptions},
-    PgPool, SqlitePool,
+    MySqlPool, PgPool, SqlitePool,
 };
 
-use super::config::{DatasourceConfig, PostgresConfig};
+use super::config::{DatasourceConfig, ServerConfig};
 use crate::{app::model::SslMode, server::error::AppError};
 
 /// Small on purpose: one user's datasource must not exhaust the server or the database.
@@ -25,6 +27,7 @@ pub const IDLE_POOL_TTL: Duration = Duration::from_secs(600);
 #[derive(Clone, Debug)]
 pub enum DatasourcePool {
     Postgres { pool: PgPool, options: PgConnectOptions },
+    MySql { pool: MySqlPool, options: MySqlConnectOptions },
     Sqlite(SqlitePool),
 }
 
@@ -32,12 +35,13 @@ impl DatasourcePool {
     pub async fn close(&self) {
         match self {
             DatasourcePool::Postgres { pool, .. } => pool.close().await,
+            DatasourcePool::MySql { pool, .. } => pool.close().await,
             DatasourcePool::Sqlite(pool) => pool.close().await,
         }
     }
 }
 
-pub fn pg_connect_options(cfg: &PostgresConfig, connect_host: &str) -> PgConnectOptions {
+pub fn pg_connect_options(cfg: &ServerConfig, connect_host: &str) -> PgConnectOptions {
     let ssl = match cfg.sslmode {
         SslMode::Disable => PgSslMode::Disable,
         SslMode::Prefer => PgSslMode::Prefer,
@@ -61,19 +65,49 @@ pub fn pg_connect_options(cfg: &PostgresConfig, connect_host: &str) -> PgConnect
     o
 }
 
+pub fn mysql_connect_options(cfg: &ServerConfig, connect_host: &str) -> MySqlConnectOptions {
+    let ssl = match cfg.sslmode {
+        SslMode::Disable => MySqlSslMode::Disabled,
+        SslMode::Prefer => MySqlSslMode::Preferred,
+        SslMode::Require => MySqlSslMode::Required,
+        SslMode::VerifyCa => MySqlSslMode::VerifyCa,
+        SslMode::VerifyFull => MySqlSslMode::VerifyIdentity,
+    };
+    let mut o = MySqlConnectOptions::new()
+        .host(connect_host)
+        .port(cfg.port)
+        .database(&cfg.database)
+        .username(&cfg.user)
+        .ssl_mode(ssl)
+        .charset("utf8mb4");
+    if let Some(p) = &cfg.password {
+        o = o.password(p.expose_secret());
+    }
+    o
+}
+
+/// The same small pool for every database server.
+fn server_pool_options<DB: sqlx::Database>() -> PoolOptions<DB> {
+    PoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .min_connections(0)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .idle_timeout(Duration::from_secs(120))
+        .max_lifetime(Duration::from_secs(1800))
+}
+
 /// Builds a pool without connecting; the first use connects.
 pub fn build_pool(config: &DatasourceConfig, connect_host: Option<&str>, data_dir: &Path) -> DatasourcePool {
     match config {
         DatasourceConfig::Postgres(cfg) => {
             let options = pg_connect_options(cfg, connect_host.unwrap_or(&cfg.host));
-            let pool = PgPoolOptions::new()
-                .max_connections(MAX_CONNECTIONS)
-                .min_connections(0)
-                .acquire_timeout(CONNECT_TIMEOUT)
-                .idle_timeout(Duration::from_secs(120))
-                .max_lifetime(Duration::from_secs(1800))
-                .connect_lazy_with(options.clone());
+            let pool = server_pool_options().connect_lazy_with(options.clone());
             DatasourcePool::Postgres { pool, options }
+        }
+        DatasourceConfig::MySql(cfg) => {
+            let options = mysql_connect_options(cfg, connect_host.unwrap_or(&cfg.host));
+            let pool = server_pool_options().connect_lazy_with(options.clone());
+            DatasourcePool::MySql { pool, options }
         }
         DatasourceConfig::Sqlite(cfg) => {
             let options = SqliteConnectOptions::new()
@@ -107,6 +141,15 @@ pub fn describe_connect_error(e: &sqlx::Error, target: &str, user: &str, databas
             format!("timed out after {} s connecting to {target}: is the host reachable?", CONNECT_TIMEOUT.as_secs())
         }
         sqlx::Error::Tls(t) => format!("TLS with {target} failed: {t}"),
+        sqlx::Error::Database(db) if db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some() => {
+            match db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|m| m.number()) {
+                // ER_ACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR, ER_BAD_DB_ERROR
+                Some(1045) => format!("access denied for user \"{user}\" (wrong password, or the user may not connect from this host)"),
+                Some(1044) => format!("user \"{user}\" may not use database \"{database}\""),
+                Some(1049) => format!("database \"{database}\" does not exist"),
+                _ => format!("the database refused the connection: {}", db.message()),
+            }
+        }
         sqlx::Error::Database(db) => match db.code().as_deref() {
             Some("28P01") => format!("password authentication failed for user \"{user}\""),
             Some("28000") => format!("the server refused user \"{user}\" (no such role, or pg_hba.conf does not allow it)"),

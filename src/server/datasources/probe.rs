@@ -1,5 +1,5 @@
 //! Least-privilege probe: what can this role do that a question-answering tool never needs?
-use sqlx::{PgConnection, Row};
+use sqlx::{MySqlConnection, PgConnection, Row};
 
 /// Findings about the connected role.
 #[derive(Debug, Default, PartialEq)]
@@ -56,5 +56,47 @@ pub fn read_only_role_sql(database: &str) -> String {
          GRANT CONNECT ON DATABASE \"{db}\" TO databaseai_reader;\n\
          GRANT pg_read_all_data TO databaseai_reader;  -- PostgreSQL 14+; or GRANT USAGE/SELECT per schema\n\
          ALTER ROLE databaseai_reader SET default_transaction_read_only = on;"
+    )
+}
+
+/// The current MySQL / MariaDB user's global privileges and those on this database.
+const MYSQL_PRIVILEGES_SQL: &str = r#"
+SELECT CAST(PRIVILEGE_TYPE AS CHAR) AS privilege FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ?
+UNION
+SELECT CAST(PRIVILEGE_TYPE AS CHAR) FROM information_schema.SCHEMA_PRIVILEGES
+WHERE GRANTEE = ? AND TABLE_SCHEMA = DATABASE()
+"#;
+
+pub async fn probe_mysql_user(conn: &mut MySqlConnection) -> Result<RoleReport, sqlx::Error> {
+    let (version, user): (String, String) = sqlx::query_as("SELECT VERSION(), CURRENT_USER()").fetch_one(&mut *conn).await?;
+    // information_schema names a grantee 'user'@'host'; CURRENT_USER() says user@host.
+    let (name, host) = user.rsplit_once('@').unwrap_or((&user, "%"));
+    let grantee = format!("'{name}'@'{host}'");
+    let privileges: Vec<String> =
+        sqlx::query_scalar(MYSQL_PRIVILEGES_SQL).bind(&grantee).bind(&grantee).fetch_all(&mut *conn).await?;
+    let has = |p: &str| privileges.iter().any(|x| x.eq_ignore_ascii_case(p));
+    let mut warnings = Vec::new();
+    if has("SUPER") || has("SHUTDOWN") || has("CREATE USER") || has("GRANT OPTION") {
+        warnings.push(format!("user \"{user}\" has administrative privileges (SUPER, CREATE USER or GRANT OPTION): it can change anything"));
+    }
+    if has("FILE") {
+        warnings.push(format!("user \"{user}\" has the FILE privilege: it may read and write server files"));
+    }
+    if ["INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "CREATE"].iter().any(|p| has(p)) {
+        warnings.push(format!("user \"{user}\" can insert, update, delete, create or drop tables"));
+    }
+    let server_version = match version.split_once("-MariaDB") {
+        Some((v, _)) => format!("MariaDB {v}"),
+        None => format!("MySQL {version}"),
+    };
+    Ok(RoleReport { server_version, warnings })
+}
+
+/// SQL an administrator can run to create a MySQL / MariaDB user that can only read.
+pub fn mysql_read_only_user_sql(database: &str) -> String {
+    let db = database.replace('`', "``");
+    format!(
+        "CREATE USER 'databaseai_reader'@'%' IDENTIFIED BY 'choose-a-password';\n\
+         GRANT SELECT, SHOW VIEW ON `{db}`.* TO 'databaseai_reader'@'%';"
     )
 }

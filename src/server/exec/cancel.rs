@@ -7,12 +7,14 @@ use std::{
     },
 };
 
-use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
+use sqlx::{mysql::MySqlConnectOptions, postgres::PgConnectOptions, ConnectOptions, Connection};
 
 #[derive(Clone)]
 pub enum CancelTarget {
     /// A PostgreSQL backend, cancelled from a separate connection with `pg_cancel_backend`.
     Postgres { pid: i32, options: PgConnectOptions },
+    /// A MySQL / MariaDB connection, whose running statement `KILL QUERY` stops.
+    MySql { connection_id: u64, options: MySqlConnectOptions },
     /// A SQLite query, stopped by its progress handler when the flag is set.
     Flag(Arc<AtomicBool>),
 }
@@ -54,6 +56,7 @@ impl CancelRegistry {
                 flag.store(true, Ordering::SeqCst);
                 true
             }
+            Some(CancelTarget::MySql { connection_id, options }) => super::mysql::kill_query(&options, connection_id).await,
             Some(CancelTarget::Postgres { pid, options }) => {
                 // Our own code, not the guard path: pg_cancel_backend on our own backend.
                 match options.connect().await {

@@ -4,6 +4,8 @@
 //!   simple-query string, so a second statement can never ride along.
 //! - PostgreSQL: inside `BEGIN … READ ONLY` with `statement_timeout`, `lock_timeout` and
 //!   `idle_in_transaction_session_timeout` set locally, always rolled back.
+//!   MySQL / MariaDB: inside `START TRANSACTION READ ONLY` under the server's own statement
+//!   time limit, always rolled back.
 //!   SQLite: a read-only connection with `query_only`, interrupted by a progress handler.
 //! - The row cap is part of the SQL (`LIMIT cap+1`, so we know when it was cut);
 //!   cells and the whole result are capped in bytes.
@@ -20,6 +22,7 @@ use crate::{
 };
 
 mod cancel;
+pub mod mysql;
 pub mod postgres;
 mod sqlite;
 
@@ -85,6 +88,7 @@ pub async fn execute_into(
 ) -> AppResult<()> {
     match pool {
         DatasourcePool::Postgres { pool, options } => postgres::run(pool, options, sql, limits, cancels, query_id, sink).await,
+        DatasourcePool::MySql { pool, options } => mysql::run(pool, options, sql, limits, cancels, query_id, sink).await,
         DatasourcePool::Sqlite(pool) => sqlite::run(pool, sql, limits, cancels, query_id, sink).await,
     }
 }

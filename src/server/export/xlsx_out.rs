@@ -13,10 +13,6 @@ fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::internal(e.to_string())
 }
 
-fn is_numeric_type(t: &str) -> bool {
-    matches!(t, "numeric" | "decimal" | "int2" | "int4" | "int8" | "float4" | "float8" | "integer" | "real" | "bigint" | "double")
-}
-
 fn build(mut rows: Rows) -> AppResult<tempfile::NamedTempFile> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet_with_constant_memory().map_err(xlsx_error)?;
@@ -24,7 +20,7 @@ fn build(mut rows: Rows) -> AppResult<tempfile::NamedTempFile> {
     for (c, col) in rows.columns.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, &col.name, &bold).map_err(xlsx_error)?;
     }
-    let numeric: Vec<bool> = rows.columns.iter().map(|c| is_numeric_type(&c.type_name)).collect();
+    let numeric: Vec<bool> = rows.columns.iter().map(|c| crate::app::model::QueryResult::is_numeric_type(&c.type_name)).collect();
     let mut r = 1u32;
     while let Some(row) = rows.blocking_next()? {
         for (c, v) in row.iter().enumerate() {

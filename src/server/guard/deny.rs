@@ -38,10 +38,19 @@ const DENIED_RELATIONS: &[&str] = &[
     "pg_authid", "pg_shadow", "pg_user_mapping", "pg_user_mappings", "pg_hba_file_rules",
     "pg_ident_file_mappings", "pg_file_settings", "pg_stat_activity", "pg_largeobject",
     "pg_settings",
+    // MySQL / MariaDB: other sessions' statements.
+    "processlist",
 ];
+
+/// Whole schemas of MySQL / MariaDB that hold accounts, password hashes and server state.
+const DENIED_SCHEMAS: &[&str] = &["mysql", "performance_schema", "sys"];
 
 pub fn is_denied_function(name: &str) -> bool {
     DENIED_FUNCTIONS.contains(&name) || DENIED_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+pub fn is_denied_schema(name: &str) -> bool {
+    DENIED_SCHEMAS.contains(&name)
 }
 
 pub fn is_denied_relation(name: &str) -> bool {

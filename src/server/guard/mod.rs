@@ -33,6 +33,7 @@ impl From<Engine> for SqlDialect {
     fn from(e: Engine) -> Self {
         match e {
             Engine::Postgres => SqlDialect::Postgres,
+            Engine::MySql => SqlDialect::MySql,
             Engine::Sqlite => SqlDialect::Sqlite,
         }
     }
@@ -92,6 +93,11 @@ pub fn validate(sql: &str, dialect: SqlDialect) -> Result<ValidatedSql, Rejectio
     if sql.contains('\0') {
         return reject("the SQL contains a NUL character");
     }
+    // MySQL and MariaDB run the text of `/*! … */` and `/*M! … */` comments, which any
+    // parser skips as comments: refused everywhere, so no dialect mix-up can let one through.
+    if sql.contains("/*!") || sql.contains("/*M!") || sql.contains("/*m!") {
+        return reject("executable comments (/*! … */) are not allowed");
+    }
     let parser_dialect = dialect.parser_dialect();
     let statements = Parser::new(parser_dialect.as_ref())
         .with_recursion_limit(RECURSION_LIMIT)
@@ -122,6 +128,23 @@ pub fn validate(sql: &str, dialect: SqlDialect) -> Result<ValidatedSql, Rejectio
         return Err(Rejection(reason));
     }
     Ok(ValidatedSql { sql: trim_statement(sql), kind, dialect })
+}
+
+/// The query with `LIMIT limit` appended, when its outermost level has no LIMIT, OFFSET or
+/// FETCH of its own; `None` otherwise (or for an EXPLAIN). For engines where wrapping the
+/// query in a derived table could change it (MariaDB drops a derived table's ORDER BY).
+pub fn append_limit(sql: &ValidatedSql, limit: u64) -> Option<ValidatedSql> {
+    if sql.kind() != StatementKind::Query {
+        return None;
+    }
+    let dialect = sql.dialect().parser_dialect();
+    let statements = Parser::new(dialect.as_ref()).with_recursion_limit(RECURSION_LIMIT).try_with_sql(sql.as_str()).ok()?.parse_statements().ok()?;
+    let [Statement::Query(query)] = statements.as_slice() else { return None };
+    if query.limit_clause.is_some() || query.fetch.is_some() {
+        return None;
+    }
+    // On a line of its own, so a trailing `--` comment cannot swallow it.
+    validate(&format!("{}\nLIMIT {limit}", sql.as_str()), sql.dialect()).ok()
 }
 
 /// Drops trailing whitespace and semicolons; a trailing line comment stays harmless because
@@ -181,6 +204,11 @@ impl Visitor for TreeChecker {
     fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<String> {
         // Table functions in FROM (`FROM pg_ls_dir('.')`) are relations with arguments.
         check_function_name(relation)?;
+        if let [ObjectNamePart::Identifier(schema), _] = relation.0.as_slice() {
+            if deny::is_denied_schema(&schema.value.to_lowercase()) {
+                return ControlFlow::Break(format!("reading the system schema {} is not allowed", schema.value));
+            }
+        }
         let last = last_part(relation);
         if deny::is_denied_relation(&last) {
             return ControlFlow::Break(format!("reading the system table {last} is not allowed"));

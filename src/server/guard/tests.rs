@@ -9,6 +9,7 @@ pub(crate) fn corpus(text: &str) -> Vec<String> {
 
 const HOSTILE_PG: &str = include_str!("../../../tests/corpus/hostile_postgres.sql");
 const HOSTILE_SQLITE: &str = include_str!("../../../tests/corpus/hostile_sqlite.sql");
+const HOSTILE_MYSQL: &str = include_str!("../../../tests/corpus/hostile_mysql.sql");
 const ALLOWED: &str = include_str!("../../../tests/corpus/allowed.sql");
 
 #[test]
@@ -34,6 +35,47 @@ fn every_hostile_sqlite_statement_is_rejected() {
             assert!(validate(&sql, d).is_err(), "accepted in {d:?}: {sql}");
         }
     }
+}
+
+#[test]
+fn every_hostile_mysql_statement_is_rejected() {
+    assert!(corpus(HOSTILE_MYSQL).len() >= 50);
+    for sql in corpus(HOSTILE_MYSQL) {
+        for d in [SqlDialect::MySql, SqlDialect::Postgres, SqlDialect::Sqlite] {
+            assert!(validate(&sql, d).is_err(), "accepted in {d:?}: {sql}");
+        }
+    }
+    let r = |s: &str| validate(s, SqlDialect::MySql).unwrap_err().0;
+    assert!(r("SELECT * FROM t /*!50000 INTO OUTFILE '/tmp/x' */").contains("executable comments"));
+    assert!(r("SELECT LOAD_FILE('/etc/passwd')").contains("load_file"));
+    assert!(r("SELECT * FROM mysql.user").contains("system schema mysql"));
+}
+
+#[test]
+fn mysql_queries_with_backticks_and_limit_forms_are_accepted() {
+    for sql in [
+        "SELECT `name`, COUNT(*) AS n FROM `orders` GROUP BY `name` ORDER BY n DESC LIMIT 5",
+        "SELECT * FROM orders LIMIT 10, 5",
+        "SELECT * FROM orders LIMIT 5 OFFSET 10",
+        "SELECT DATE_FORMAT(placed_on, '%Y-%m') AS month, SUM(total) FROM orders GROUP BY month",
+        "SELECT IFNULL(country, 'unknown') FROM customers WHERE name LIKE 'A%'",
+        "SELECT * FROM shop.orders o JOIN shop.customers c ON c.id = o.customer_id",
+    ] {
+        validate(sql, SqlDialect::MySql).unwrap_or_else(|e| panic!("rejected: {sql}: {e}"));
+    }
+}
+
+#[test]
+fn a_limit_is_appended_only_where_there_is_none() {
+    let v = |s: &str| validate(s, SqlDialect::MySql).unwrap();
+    let capped = append_limit(&v("SELECT * FROM t ORDER BY a -- newest first"), 101).unwrap();
+    assert_eq!(capped.as_str(), "SELECT * FROM t ORDER BY a -- newest first\nLIMIT 101");
+    assert!(append_limit(&v("SELECT a FROM t UNION SELECT b FROM u"), 5).unwrap().as_str().ends_with("\nLIMIT 5"));
+    assert!(append_limit(&v("SELECT * FROM t LIMIT 3"), 101).is_none());
+    assert!(append_limit(&v("SELECT * FROM t LIMIT 3, 2"), 101).is_none());
+    assert!(append_limit(&v("EXPLAIN SELECT * FROM t"), 101).is_none());
+    // A LIMIT inside a subquery is not the outer one.
+    assert!(append_limit(&v("SELECT * FROM (SELECT * FROM t LIMIT 3) s"), 101).is_some());
 }
 
 #[test]

@@ -4,12 +4,14 @@ use crate::{
     server::{datasources::DatasourcePool, error::AppResult, store::now_ms},
 };
 
+mod mysql;
 mod postgres;
 mod sqlite;
 
 pub async fn introspect(pool: &DatasourcePool) -> AppResult<SchemaInfo> {
     let (engine, tables) = match pool {
         DatasourcePool::Postgres { pool, .. } => (crate::app::model::Engine::Postgres, postgres::tables(pool).await?),
+        DatasourcePool::MySql { pool, .. } => (crate::app::model::Engine::MySql, mysql::tables(pool).await?),
         DatasourcePool::Sqlite(pool) => (crate::app::model::Engine::Sqlite, sqlite::tables(pool).await?),
     };
     Ok(SchemaInfo { engine, tables, introspected_at_ms: now_ms() })
