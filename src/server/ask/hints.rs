@@ -53,7 +53,7 @@ fn table_for_alias<'a>(sql: &str, alias: &str, tables: &[&'a SchemaTable]) -> Op
         .iter()
         .copied()
         .find(|t| t.name.to_lowercase() == alias || t.qualified_name().to_lowercase() == alias)
-        .or_else(|| relations(sql, tables).into_iter().find(|(name, _)| *name == alias).map(|(_, t)| t))
+        .or_else(|| relations(sql, tables).into_iter().find(|(name, _)| name.to_lowercase() == alias).map(|(_, t)| t))
 }
 
 /// Words that can follow a table in FROM/JOIN where an alias would otherwise be.
@@ -62,13 +62,15 @@ const NOT_ALIASES: &[&str] = &[
     "natural", "offset", "window", "except", "intersect", "fetch", "lateral",
 ];
 
-/// The relations in FROM/JOIN clauses: (the name the query uses for it, the table).
+/// The relations in FROM/JOIN clauses: (the name the query uses for it, spelled as the query
+/// spells it, and the table). The spelling matters: MySQL's aliases are case-sensitive.
 fn relations<'a>(sql: &str, tables: &[&'a SchemaTable]) -> Vec<(String, &'a SchemaTable)> {
-    let tokens: Vec<String> = sql
+    let spelled: Vec<&str> = sql
         .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')' || c == ';')
         .filter(|t| !t.is_empty())
-        .map(|t| t.trim_matches('"').to_lowercase())
+        .map(|t| t.trim_matches(|c| c == '"' || c == '`'))
         .collect();
+    let tokens: Vec<String> = spelled.iter().map(|t| t.to_lowercase()).collect();
     let find = |name: &str| tables.iter().copied().find(|t| t.name.to_lowercase() == name || t.qualified_name().to_lowercase() == name);
     let mut out = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
@@ -78,8 +80,11 @@ fn relations<'a>(sql: &str, tables: &[&'a SchemaTable]) -> Vec<(String, &'a Sche
         let Some(table) = tokens.get(i + 1).and_then(|t| find(t)) else { continue };
         let next = if tokens.get(i + 2).map(String::as_str) == Some("as") { tokens.get(i + 3) } else { tokens.get(i + 2) };
         let name = match next {
-            Some(alias) if !NOT_ALIASES.contains(&alias.as_str()) && alias.chars().all(|c| c.is_alphanumeric() || c == '_') => alias.clone(),
-            _ => tokens[i + 1].clone(),
+            Some(alias) if !NOT_ALIASES.contains(&alias.as_str()) && alias.chars().all(|c| c.is_alphanumeric() || c == '_') => {
+                let at = if tokens[i + 2] == "as" { i + 3 } else { i + 2 };
+                spelled[at].to_string()
+            }
+            _ => spelled[i + 1].to_string(),
         };
         out.push((name, table));
     }
@@ -228,7 +233,7 @@ pub fn for_error(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<Stri
         Some(rest.split('"').next()?.to_string())
     };
     let describe = |rels: Vec<(String, &SchemaTable)>| -> Vec<String> {
-        rels.into_iter().map(|(name, t)| if name == t.name.to_lowercase() { name } else { format!("{name} ({})", t.name) }).collect()
+        rels.into_iter().map(|(name, t)| if name.eq_ignore_ascii_case(&t.name) { name } else { format!("{name} ({})", t.name) }).collect()
     };
     if let Some(column) = quoted_after("column reference \"") {
         let lower = column.to_lowercase();
@@ -500,6 +505,15 @@ mod tests {
         // A syntax error that is not an alias, or a word that is not reserved, is left to the model.
         assert!(repair_reserved_alias("syntax error at or near \"is\"", "SELECT 1 WHERE x IS IS NULL", &tables).is_none());
         assert!(repair_reserved_alias("syntax error at or near \"fromm\"", "SELECT 1 fromm cars", &tables).is_none());
+    }
+
+    #[test]
+    fn a_repair_keeps_the_alias_as_written_for_mysql() {
+        // MySQL aliases are case-sensitive: `T1`, not `t1`.
+        let (restaurant, location) = (table("restaurant", &["id", "rating", "city_name"]), table("location", &["restaurant_id", "street_name"]));
+        let sql = "SELECT AVG(T3.rating) FROM `restaurant` AS T1 INNER JOIN location AS T2 ON T1.id = T2.restaurant_id";
+        let repaired = repair_alias("Unknown column 'T3.rating' in 'SELECT'", sql, &[&restaurant, &location]).unwrap();
+        assert_eq!(repaired, sql.replace("T3.rating", "T1.rating"));
     }
 
     #[test]
