@@ -14,9 +14,6 @@ use crate::helpers::*;
 
 const HOSTILE_PG: &str = include_str!("../corpus/hostile_postgres.sql");
 
-fn corpus(text: &str) -> Vec<String> {
-    text.split("\n====\n").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
-}
 
 const VICTIM_SQL: &str = "CREATE TABLE guard_victim (id serial PRIMARY KEY, v text); \
     INSERT INTO guard_victim (v) SELECT 'row ' || g FROM generate_series(1, 10) g;";

@@ -174,3 +174,8 @@ pub fn store_bytes(app: &TestApp) -> Vec<u8> {
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
+
+/// Splits a corpus file of `tests/corpus/`: statements separated by lines of `====`.
+pub fn corpus(text: &str) -> Vec<String> {
+    text.split("\n====\n").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}

@@ -165,9 +165,6 @@ async fn mysql_errors_limits_and_cancel_are_clear() {
     assert!(test["message"].as_str().unwrap().contains("database \"dbai_does_not_exist\" does not exist"), "{test}");
 }
 
-fn corpus(text: &str) -> Vec<String> {
-    text.split("\n====\n").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
-}
 
 async fn fingerprint(db: &str) -> String {
     let mut c = MySqlConnection::connect(&format!("{}/{db}", mysql_admin_url())).await.unwrap();

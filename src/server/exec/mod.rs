@@ -28,6 +28,10 @@ mod sqlite;
 
 pub use cancel::CancelRegistry;
 
+/// Extra time our side waits beyond the server's own statement time limit before giving up on
+/// the connection (PostgreSQL and MySQL / MariaDB).
+const CLIENT_GRACE: Duration = Duration::from_secs(5);
+
 /// Limits for one execution.
 #[derive(Clone, Debug)]
 pub struct Limits {

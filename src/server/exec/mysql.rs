@@ -5,7 +5,6 @@
 //! The row cap is a `LIMIT` appended to the outermost query when it has none. A derived
 //! table (`SELECT * FROM (…) LIMIT n`, as on the other engines) cannot be used: MariaDB
 //! drops the ORDER BY of a derived table, which would reorder the user's result.
-use std::time::Duration;
 
 use futures::TryStreamExt;
 use sqlx::{
@@ -13,7 +12,7 @@ use sqlx::{
     Column, Connection, Executor, MySqlConnection, MySqlPool, Row, Statement, TypeInfo, ValueRef,
 };
 
-use super::{cancel::CancelTarget, cap_text, CancelRegistry, Limits, ResultBuilder, RowSink};
+use super::{cancel::CancelTarget, CLIENT_GRACE, cap_text, CancelRegistry, Limits, ResultBuilder, RowSink};
 use crate::{
     app::model::{QueryResult, ResultColumn},
     server::{
@@ -22,8 +21,6 @@ use crate::{
     },
 };
 
-/// Extra time our side waits beyond the server's statement limit before giving up on the connection.
-const CLIENT_GRACE: Duration = Duration::from_secs(5);
 
 /// MariaDB: `max_statement_time` exceeded; MySQL: `max_execution_time` exceeded.
 const ER_STATEMENT_TIMEOUT: u16 = 1969;

@@ -1,5 +1,4 @@
 //! PostgreSQL execution: read-only transaction, local timeouts, text-cast wrapper, rollback.
-use std::time::Duration;
 
 use futures::TryStreamExt;
 use sqlx::{
@@ -7,7 +6,7 @@ use sqlx::{
     Column, Connection, Executor, PgConnection, PgPool, Row, Statement, TypeInfo,
 };
 
-use super::{cancel::CancelTarget, cap_text, wrap_with_limit, CancelRegistry, Limits, ResultBuilder, RowSink};
+use super::{cancel::CancelTarget, CLIENT_GRACE, cap_text, wrap_with_limit, CancelRegistry, Limits, ResultBuilder, RowSink};
 use crate::{
     app::model::{QueryResult, ResultColumn},
     server::{
@@ -16,8 +15,6 @@ use crate::{
     },
 };
 
-/// Extra time our side waits beyond the server's statement timeout before giving up on the connection.
-const CLIENT_GRACE: Duration = Duration::from_secs(5);
 
 pub(super) async fn run(
     pool: &PgPool,
