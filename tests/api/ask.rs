@@ -295,3 +295,25 @@ async fn a_column_from_the_wrong_alias_is_repaired_without_asking_again() {
     assert!(r["attempts"][0]["error"].as_str().unwrap().contains("repaired"), "{r}");
     assert_eq!(stub.requests().len(), 1, "no second model call");
 }
+
+#[tokio::test]
+async fn a_select_list_name_used_in_having_is_repaired_on_postgres() {
+    // PostgreSQL refuses `HAVING spent > 300` (the SELECT list is evaluated after HAVING);
+    // small models send that query again however often they are told.
+    let stub = StubLlm::start(vec![answer(
+        "SELECT customer_id, SUM(total) AS spent FROM orders GROUP BY customer_id HAVING spent > 300 ORDER BY customer_id",
+        "Customers who spent more than 300.",
+    )])
+    .await;
+    let app = app_with(&stub).await;
+    let db = create_pg_database(SHOP_SQL).await;
+    let id = app.add_pg_datasource("shop", &db, "postgres").await;
+    let (status, r) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "who spent more than 300?"})).await;
+    assert_eq!(status, 200, "{r}");
+    assert!(r["sql"].as_str().unwrap().contains("HAVING (SUM(total)) > 300"), "{r}");
+    let (_, direct) = app.post(&format!("/api/v1/datasources/{id}/sql"), json!({"sql": r["sql"]})).await;
+    assert!(r["row_count"].as_u64().unwrap() > 0 && r["rows"] == direct["rows"], "{r}");
+    let error = r["attempts"][0]["error"].as_str().unwrap();
+    assert!(error.contains("\"spent\" does not exist") && error.contains("replaced by its expression"), "{r}");
+    assert_eq!(stub.requests().len(), 1, "no second model call");
+}

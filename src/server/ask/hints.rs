@@ -153,6 +153,9 @@ pub fn repair(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<(String
     repair_alias(error, sql, tables)
         .map(|r| (r, "the column was moved to the table that has it"))
         .or_else(|| repair_reserved_alias(error, sql, tables).map(|r| (r, "a reserved word used as an alias was renamed")))
+        .or_else(|| {
+            super::output_names::inline_output_name(error, sql, tables).map(|r| (r, "a name from the SELECT list was replaced by its expression"))
+        })
 }
 
 /// Reserved words small models pick as table aliases (`inventory_snapshots is`,

@@ -22,6 +22,7 @@ use crate::{
 
 pub mod events;
 pub mod hints;
+pub mod output_names;
 pub mod prompt;
 pub mod tables;
 
