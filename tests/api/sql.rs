@@ -24,6 +24,18 @@ async fn runs_sql_on_postgres_with_typed_cells_and_row_cap() {
     let (_, r) = app.post(&path, json!({"sql": "SELECT total, paid, meta FROM orders ORDER BY id LIMIT 2;"})).await;
     assert_eq!(r["rows"][0], json!(["1.25", false, {"k": 1}]), "numeric stays exact");
 
+    // Cells are cut at 10,000 characters (not bytes), whatever their type.
+    let sql = "SELECT repeat('é', 10000) AS fits, repeat('é', 10005)::varchar AS cut, repeat('x', 3) AS short, \
+               array_fill(7, ARRAY[6000]) AS long_array, 10.50::numeric AS n";
+    let (status, r) = app.post(&path, json!({"sql": sql})).await;
+    assert_eq!(status, 200, "{r}");
+    let row = r["rows"][0].as_array().unwrap();
+    assert_eq!(row[0].as_str().unwrap().chars().count(), 10_000, "20,000 bytes but 10,000 characters: kept whole");
+    assert_eq!(row[1].as_str().unwrap(), format!("{}…", "é".repeat(10_000)));
+    assert_eq!(row[2], "xxx");
+    assert!(row[3].as_str().unwrap().starts_with("{7,7,") && row[3].as_str().unwrap().ends_with('…'), "{}", row[3]);
+    assert_eq!(row[4], "10.50");
+
     let (_, r) = app.post(&path, json!({"sql": "SELECT * FROM orders", "max_rows": 10})).await;
     assert_eq!(r["row_count"], 10);
     assert_eq!(r["truncated"], true);

@@ -151,6 +151,10 @@ impl RowSink for ResultBuilder {
 
 /// Cuts text to `max` characters, marking the cut.
 fn cap_text(mut s: String, max: usize) -> String {
+    // No more bytes than the limit means no more characters: most cells stop here.
+    if s.len() <= max {
+        return s;
+    }
     if let Some((idx, _)) = s.char_indices().nth(max) {
         s.truncate(idx);
         s.push('…');

@@ -3,12 +3,15 @@
 //! flat however many rows there are. CSV streams to the client as it is written; XLSX (written
 //! in constant-memory mode to a temporary file) and PDF (a few thousand rows of a printable
 //! table) are sent when complete.
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::app::results::cell_text;
+
 use crate::{
     app::model::{ExportFormat, ResultColumn},
     server::{
@@ -102,8 +105,9 @@ pub fn channel() -> (mpsc::Sender<RowMsg>, mpsc::Receiver<RowMsg>) {
 /// The rows of a started export, after the query described its columns.
 pub struct Rows {
     pub columns: Vec<ResultColumn>,
-    /// Index into the query's columns of each exported column.
-    picks: Vec<usize>,
+    /// Index into the query's columns of each exported column; None for all, in order (the
+    /// usual case, which then needs no copy of each row).
+    picks: Option<Vec<usize>>,
     rx: mpsc::Receiver<RowMsg>,
     /// The rest of the batch being read.
     pending: std::vec::IntoIter<Vec<Value>>,
@@ -126,6 +130,7 @@ impl Rows {
                 .collect::<AppResult<_>>()?
         };
         let columns = picks.iter().map(|&i| columns[i].clone()).collect();
+        let picks = (!wanted.is_empty()).then_some(picks);
         Ok(Rows { columns, picks, rx, pending: Vec::new().into_iter() })
     }
 
@@ -156,7 +161,10 @@ impl Rows {
     }
 
     fn pick(&self, mut row: Vec<Value>) -> Vec<Value> {
-        self.picks.iter().map(|&i| std::mem::take(&mut row[i])).collect()
+        match &self.picks {
+            None => row,
+            Some(picks) => picks.iter().map(|&i| std::mem::take(&mut row[i])).collect(),
+        }
     }
 
     /// Takes in a message: a batch of rows to read on, or the end (None to read on).
@@ -211,13 +219,18 @@ pub fn file_stem(datasource_name: &str, now_ms: i64) -> String {
 
 /// Spreadsheets run a cell that starts with = + - @ (or tab / CR) as a formula. Text cells
 /// that do are prefixed with a quote; numbers (JSON numbers, or exact decimals sent as text)
-/// are left as they are.
-pub fn neutralize_formula(v: &Value) -> String {
-    let text = cell_text(v);
+/// are left as they are. Borrows the cell's text when it needs no change, which is almost
+/// always: a million-row export would otherwise copy every cell once more.
+pub fn neutralize_formula(v: &Value) -> Cow<'_, str> {
+    let text: Cow<'_, str> = match v {
+        Value::Null => Cow::Borrowed(""),
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_string()),
+    };
     let risky = matches!(text.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'));
     // Only risky cells are parsed as numbers: most cells are not.
     if risky && !matches!(v, Value::Number(_)) && !text.parse::<f64>().is_ok_and(|f| f.is_finite()) {
-        return format!("'{text}");
+        return Cow::Owned(format!("'{text}"));
     }
     text
 }
