@@ -1,44 +1,52 @@
 //! Choosing the tables a question needs, so the prompt fits a small model's context:
 //! lexical matches on table names, column names and comments, then foreign-key neighbours,
 //! within a character budget. No model call, so it costs microseconds.
-use std::collections::{BTreeSet, HashSet};
+use std::{
+    borrow::Cow,
+    collections::{BTreeSet, HashMap, HashSet},
+};
 
 use crate::app::model::{SchemaInfo, SchemaTable};
 
 /// Lower-case word stems: "Customers'" -> "customer".
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() > 1)
-        .map(|w| {
-            let w = w.to_lowercase();
-            let stem = w.strip_suffix("ies").map(|s| format!("{s}y")).or_else(|| w.strip_suffix('s').map(str::to_string));
-            stem.filter(|s| s.len() > 2).unwrap_or(w)
-        })
-        .collect()
+    word_stems(text).map(Cow::into_owned).collect()
 }
 
-fn name_words(name: &str) -> Vec<String> {
-    words(&name.replace('_', " "))
+/// The stems of `words`, borrowed from `text` where they can be: scoring a 2,000-table
+/// schema reads some 40,000 identifiers per question, already lower-case nearly all of them.
+fn word_stems(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 1).map(stem)
+}
+
+fn stem(word: &str) -> Cow<'_, str> {
+    let lower: Cow<str> =
+        if word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) { Cow::Borrowed(word) } else { Cow::Owned(word.to_lowercase()) };
+    if let Some(base) = lower.strip_suffix("ies") {
+        let singular = format!("{base}y");
+        return if singular.len() > 2 { Cow::Owned(singular) } else { lower };
+    }
+    let singular_len = lower.len().saturating_sub(1);
+    if !lower.ends_with('s') || singular_len <= 2 {
+        return lower;
+    }
+    match lower {
+        Cow::Borrowed(w) => Cow::Borrowed(&w[..singular_len]),
+        Cow::Owned(mut w) => {
+            w.truncate(singular_len);
+            Cow::Owned(w)
+        }
+    }
+}
+
+fn matches(text: &str, question: &HashSet<String>) -> u32 {
+    word_stems(text).filter(|w| question.contains(w.as_ref())).count() as u32
 }
 
 fn score(table: &SchemaTable, question: &HashSet<String>) -> u32 {
-    let mut s = 0;
-    for w in name_words(&table.name) {
-        if question.contains(&w) {
-            s += 5;
-        }
-    }
-    for c in &table.columns {
-        for w in name_words(&c.name) {
-            if question.contains(&w) {
-                s += 2;
-            }
-        }
-    }
-    if let Some(comment) = &table.comment {
-        s += words(comment).iter().filter(|w| question.contains(*w)).count() as u32;
-    }
-    s
+    5 * matches(&table.name, question)
+        + 2 * table.columns.iter().map(|c| matches(&c.name, question)).sum::<u32>()
+        + table.comment.as_deref().map_or(0, |comment| matches(comment, question))
 }
 
 /// Indexes of the tables to show the model, in catalog order. A schema that fits the budget is
@@ -60,14 +68,22 @@ fn select_by_relevance(schema: &SchemaInfo, question: &str, pinned: &[String], b
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let is_pinned = |t: &SchemaTable| pinned.iter().any(|p| p == &t.name || p == &t.qualified_name());
     let mut chosen: Vec<usize> = schema.tables.iter().enumerate().filter(|(_, t)| is_pinned(t)).map(|(i, _)| i).collect();
+    let mut is_chosen = vec![false; schema.tables.len()];
+    for &i in &chosen {
+        is_chosen[i] = true;
+    }
     let matched: Vec<usize> = ranked.iter().filter(|(s, _)| *s > 0).map(|(_, i)| *i).collect();
     // Nothing matched: show everything that fits, in catalog order.
     let seeds = if matched.is_empty() { (0..schema.tables.len()).collect() } else { matched };
     let mut used: usize = chosen.iter().map(|&i| table_cost(&schema.tables[i])).sum();
     let mut push = |i: usize, chosen: &mut Vec<usize>| {
+        if is_chosen[i] {
+            return;
+        }
         let cost = table_cost(&schema.tables[i]);
-        if !chosen.contains(&i) && (chosen.is_empty() || used + cost <= budget_chars) {
+        if chosen.is_empty() || used + cost <= budget_chars {
             used += cost;
+            is_chosen[i] = true;
             chosen.push(i);
         }
     };
@@ -75,27 +91,56 @@ fn select_by_relevance(schema: &SchemaInfo, question: &str, pinned: &[String], b
         push(i, &mut chosen);
     }
     // Foreign-key neighbours of what was chosen, so joins have both ends.
-    let neighbours: BTreeSet<usize> = chosen
-        .iter()
-        .flat_map(|&i| neighbours_of(schema, i))
-        .collect();
+    let links = ForeignKeys::new(schema);
+    let neighbours: BTreeSet<usize> = chosen.iter().flat_map(|&i| links.neighbours_of(i)).collect();
     for i in neighbours {
         push(i, &mut chosen);
     }
     chosen
 }
 
-fn neighbours_of(schema: &SchemaInfo, index: usize) -> Vec<usize> {
-    let table = &schema.tables[index];
-    let find = |name: &str, s: &Option<String>| schema.tables.iter().position(|t| t.name == name && (s.is_none() || &t.schema == s));
-    let mut out: Vec<usize> =
-        table.columns.iter().filter_map(|c| c.references.as_ref()).filter_map(|r| find(&r.table, &r.schema)).collect();
-    for (i, other) in schema.tables.iter().enumerate() {
-        if other.columns.iter().any(|c| c.references.as_ref().is_some_and(|r| r.table == table.name && (r.schema.is_none() || r.schema == table.schema))) {
-            out.push(i);
+/// The schema's foreign keys indexed by table name both ways, built once per question so
+/// finding neighbours does not rescan every column of the schema for each chosen table.
+struct ForeignKeys<'a> {
+    schema: &'a SchemaInfo,
+    /// Table name -> indexes of the tables of that name, in catalog order.
+    by_name: HashMap<&'a str, Vec<usize>>,
+    /// Referenced table name -> (referencing table, schema named by the reference).
+    referenced_by: HashMap<&'a str, Vec<(usize, Option<&'a str>)>>,
+}
+
+impl<'a> ForeignKeys<'a> {
+    fn new(schema: &'a SchemaInfo) -> Self {
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut referenced_by: HashMap<&str, Vec<(usize, Option<&str>)>> = HashMap::new();
+        for (i, table) in schema.tables.iter().enumerate() {
+            by_name.entry(&table.name).or_default().push(i);
+            for r in table.columns.iter().filter_map(|c| c.references.as_ref()) {
+                referenced_by.entry(&r.table).or_default().push((i, r.schema.as_deref()));
+            }
         }
+        ForeignKeys { schema, by_name, referenced_by }
     }
-    out
+
+    /// The tables `index` references and the tables that reference it. A reference without a
+    /// schema matches a table of that name in any schema.
+    fn neighbours_of(&self, index: usize) -> Vec<usize> {
+        let table = &self.schema.tables[index];
+        let in_schema = |wanted: Option<&str>, actual: &Option<String>| wanted.is_none() || wanted == actual.as_deref();
+        let mut out: Vec<usize> = table
+            .columns
+            .iter()
+            .filter_map(|c| c.references.as_ref())
+            .filter_map(|r| {
+                let same_name = self.by_name.get(r.table.as_str())?;
+                same_name.iter().copied().find(|&i| in_schema(r.schema.as_deref(), &self.schema.tables[i].schema))
+            })
+            .collect();
+        if let Some(referrers) = self.referenced_by.get(table.name.as_str()) {
+            out.extend(referrers.iter().filter(|(_, s)| in_schema(*s, &table.schema)).map(|(i, _)| *i));
+        }
+        out
+    }
 }
 
 /// Rough size of a table in the prompt, in characters.
@@ -148,6 +193,23 @@ mod tests {
     #[test]
     fn stems() {
         assert_eq!(words("Which customers' categories?"), vec!["which", "customer", "category"]);
+        assert_eq!(words("ORDER_LINES of Ünits, lies, gas 2024s"), vec!["order", "line", "of", "ünit", "lies", "gas", "2024"]);
+    }
+
+    #[test]
+    fn neighbours_follow_the_schema_a_reference_names() {
+        let mut sales_orders = table("orders", vec![col("id", None), col("customer_id", Some("customers"))]);
+        sales_orders.schema = Some("sales".into());
+        sales_orders.columns[1].references.as_mut().unwrap().schema = Some("sales".into());
+        let mut sales_customers = table("customers", vec![col("id", None)]);
+        sales_customers.schema = Some("sales".into());
+        let mut crm_customers = table("customers", vec![col("id", None)]);
+        crm_customers.schema = Some("crm".into());
+        let s = SchemaInfo { engine: Engine::Postgres, introspected_at_ms: 0, tables: vec![crm_customers, sales_customers, sales_orders] };
+        let links = ForeignKeys::new(&s);
+        assert_eq!(links.neighbours_of(2), vec![1], "sales.orders references sales.customers, not crm.customers");
+        assert_eq!(links.neighbours_of(1), vec![2]);
+        assert!(links.neighbours_of(0).is_empty(), "nothing references crm.customers");
     }
 
     #[test]
