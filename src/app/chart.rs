@@ -172,7 +172,7 @@ pub fn draw(spec: ChartSpec, rows: &[Vec<Value>]) -> Vec<Shape> {
     match spec.kind {
         ChartKind::None => {}
         ChartKind::Bar => {
-            let data: Vec<(String, f64)> = rows.iter().take(MAX_BARS).filter_map(|r| Some((cell_text(&r[spec.x]), number(&r[spec.y])?))).collect();
+            let data: Vec<(String, f64)> = rows.iter().take(MAX_BARS).filter_map(|r| Some((cell_text(&r[spec.x]).into_owned(), number(&r[spec.y])?))).collect();
             let (lo, hi) = range(data.iter().map(|d| d.1), true);
             y_axis(&mut shapes, lo, hi);
             let slot = plot_w / data.len().max(1) as f64;
@@ -225,7 +225,7 @@ pub fn draw(spec: ChartSpec, rows: &[Vec<Value>]) -> Vec<Shape> {
             }
         }
         ChartKind::Pie => {
-            let data: Vec<(String, f64)> = rows.iter().take(MAX_SLICES).filter_map(|r| Some((cell_text(&r[spec.x]), number(&r[spec.y])?.max(0.0)))).collect();
+            let data: Vec<(String, f64)> = rows.iter().take(MAX_SLICES).filter_map(|r| Some((cell_text(&r[spec.x]).into_owned(), number(&r[spec.y])?.max(0.0)))).collect();
             let total: f64 = data.iter().map(|d| d.1).sum::<f64>().max(f64::MIN_POSITIVE);
             let (cx, cy, r) = (HEIGHT / 2.0, HEIGHT / 2.0, HEIGHT / 2.0 - 16.0);
             let mut angle = -std::f64::consts::FRAC_PI_2;

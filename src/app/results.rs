@@ -1,5 +1,5 @@
 //! What the result table does with rows, as plain functions: sort, filter, copy as text.
-use std::cmp::Ordering;
+use std::{borrow::Cow, cmp::Ordering};
 
 use serde_json::Value;
 
@@ -39,12 +39,13 @@ pub fn compare(a: &Value, b: &Value, numeric: bool) -> Ordering {
     }
 }
 
-/// A cell as plain text (NULL as empty).
-pub fn cell_text(v: &Value) -> String {
+/// A cell as plain text (NULL as empty), borrowed when the cell is text: sorting, filtering
+/// and exports read every cell, and most are.
+pub fn cell_text(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::Null => Cow::Borrowed(""),
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_string()),
     }
 }
 

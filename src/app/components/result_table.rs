@@ -178,7 +178,7 @@ pub fn ResultTable(result: QueryResult, #[prop(optional, into)] sql: Option<Stri
                     </span>
                     <button disabled=move || selected.get().is_none() on:click=move |_| {
                         if let Some((r, c)) = selected.get_untracked() {
-                            copy("cell", rows.with_value(|rs| cell_text(&rs[r][c])));
+                            copy("cell", rows.with_value(|rs| cell_text(&rs[r][c]).into_owned()));
                         }
                     }>"Copy cell"</button>
                     <button disabled=move || selected.get().is_none() on:click=move |_| {

@@ -11,7 +11,6 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::app::results::cell_text;
-
 use crate::{
     app::model::{ExportFormat, ResultColumn},
     server::{
@@ -222,11 +221,7 @@ pub fn file_stem(datasource_name: &str, now_ms: i64) -> String {
 /// are left as they are. Borrows the cell's text when it needs no change, which is almost
 /// always: a million-row export would otherwise copy every cell once more.
 pub fn neutralize_formula(v: &Value) -> Cow<'_, str> {
-    let text: Cow<'_, str> = match v {
-        Value::Null => Cow::Borrowed(""),
-        Value::String(s) => Cow::Borrowed(s),
-        other => Cow::Owned(other.to_string()),
-    };
+    let text = cell_text(v);
     let risky = matches!(text.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'));
     // Only risky cells are parsed as numbers: most cells are not.
     if risky && !matches!(v, Value::Number(_)) && !text.parse::<f64>().is_ok_and(|f| f.is_finite()) {

@@ -84,7 +84,7 @@ pub async fn write(mut rows: Rows, title: &str) -> AppResult<BoxStream<'static, 
             more = true;
             break;
         }
-        cells.push(row.iter().map(cell_text).collect::<Vec<_>>());
+        cells.push(row.iter().map(|c| cell_text(c).into_owned()).collect::<Vec<_>>());
     }
     let title = title.to_string();
     let bytes = tokio::task::spawn_blocking(move || render(&title, &header, &cells, more)).await.map_err(crate::server::error::AppError::internal)?;
