@@ -35,6 +35,9 @@ pub enum AppError {
     NotAllowed(&'static str),
     #[error("too many requests: try again in {0} s")]
     RateLimited(u64),
+    /// Every connection to the database is busy with other queries.
+    #[error("the database is busy with other queries: try again in {0} s")]
+    Busy(u64),
     /// The language model was unreachable, too slow, or never produced a usable query.
     #[error("{0}")]
     Llm(String),
@@ -65,6 +68,7 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::NotAllowed(_) => "not_allowed",
             AppError::RateLimited(_) => "rate_limited",
+            AppError::Busy(_) => "busy",
             AppError::Llm(_) => "llm_failed",
             AppError::Internal(_) => "internal",
         }
@@ -82,7 +86,16 @@ impl AppError {
             AppError::Forbidden(_) | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Seconds a client should wait before trying again, for the `Retry-After` header.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited(s) | AppError::Busy(s) => Some(*s),
+            _ => None,
         }
     }
 
@@ -92,9 +105,16 @@ impl AppError {
     }
 }
 
+/// How long to suggest waiting when every pooled connection is in use.
+const BUSY_RETRY_SECS: u64 = 2;
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        AppError::internal(e)
+        match e {
+            // Every connection is taken by other queries: a clear, retryable answer.
+            sqlx::Error::PoolTimedOut => AppError::Busy(BUSY_RETRY_SECS),
+            e => AppError::internal(e),
+        }
     }
 }
 

@@ -8,9 +8,10 @@ use crate::app::{
     time::utc_minute,
 };
 
-/// The workbench link that opens `sql` on the datasource and runs it (ids are UUIDs: URL-safe).
+/// The workbench link that opens `sql` in the datasource's editor, for the person to run
+/// (ids are UUIDs: URL-safe).
 pub fn rerun_href(datasource_id: &str, sql: &str) -> String {
-    format!("/datasources/{datasource_id}?run=1&sql={}", utf8_percent_encode(sql, NON_ALPHANUMERIC))
+    format!("/datasources/{datasource_id}?sql={}", utf8_percent_encode(sql, NON_ALPHANUMERIC))
 }
 
 #[component]
@@ -78,6 +79,6 @@ pub fn HistoryPage() -> impl IntoView {
 mod tests {
     #[test]
     fn rerun_links_carry_the_sql_safely() {
-        assert_eq!(super::rerun_href("ab-1", "SELECT 1 & 2 -- é"), "/datasources/ab-1?run=1&sql=SELECT%201%20%26%202%20%2D%2D%20%C3%A9");
+        assert_eq!(super::rerun_href("ab-1", "SELECT 1 & 2 -- é"), "/datasources/ab-1?sql=SELECT%201%20%26%202%20%2D%2D%20%C3%A9");
     }
 }

@@ -30,10 +30,10 @@ pub fn WorkbenchPage() -> impl IntoView {
     let pinned = RwSignal::new(Vec::<String>::new());
     provide_context(CurrentDatasource(id));
     provide_context(VerifiedVersion(RwSignal::new(0)));
-    // `?sql=…&run=1` (from History) opens the editor with that SQL and runs it.
+    // `?sql=…` (from History) opens the editor with that SQL. It never runs by itself: a link
+    // from anywhere could carry the SQL, so the person reads it and presses Run.
     let query = use_query_map();
     let from_history = StoredValue::new(query.with_untracked(|q| q.get("sql")));
-    let run_now = query.with_untracked(|q| q.get("run").as_deref() == Some("1"));
     view! {
         <div class="workbench">
             <SchemaSidebar id pinned/>
@@ -43,7 +43,7 @@ pub fn WorkbenchPage() -> impl IntoView {
                         match datasource.await {
                             Ok(ds) => view! {
                                 <h1>{ds.name.clone()} " " <span class="badge">{ds.engine.label()}</span></h1>
-                                <Workspace id pinned initial=from_history.get_value().unwrap_or_else(|| starter_sql(ds.engine).to_string()) run_now/>
+                                <Workspace id pinned initial=from_history.get_value().unwrap_or_else(|| starter_sql(ds.engine).to_string())/>
                             }.into_any(),
                             Err(e) => view! {
                                 <h1>"Datasource unavailable"</h1>
@@ -60,17 +60,17 @@ pub fn WorkbenchPage() -> impl IntoView {
 
 /// The ask panel and the SQL editor share the SQL text, so an answer can be edited and re-run.
 #[component]
-fn Workspace(id: Signal<String>, pinned: RwSignal<Vec<String>>, initial: String, run_now: bool) -> impl IntoView {
+fn Workspace(id: Signal<String>, pinned: RwSignal<Vec<String>>, initial: String) -> impl IntoView {
     let sql = RwSignal::new(initial);
     view! {
         <AskPanel id sql pinned/>
         <VerifiedPanel id/>
-        <SqlEditor id sql run_now/>
+        <SqlEditor id sql/>
     }
 }
 
 #[component]
-fn SqlEditor(id: Signal<String>, sql: RwSignal<String>, run_now: bool) -> impl IntoView {
+fn SqlEditor(id: Signal<String>, sql: RwSignal<String>) -> impl IntoView {
     let running_id = RwSignal::new(None::<String>);
     let ran_sql = RwSignal::new(String::new());
     let run = Action::new(move |(id, request): &(String, SqlRequest)| {
@@ -90,12 +90,6 @@ fn SqlEditor(id: Signal<String>, sql: RwSignal<String>, run_now: bool) -> impl I
         ran_sql.set(sql.get_untracked());
         run.dispatch((id.get_untracked(), SqlRequest { sql: sql.get_untracked(), max_rows: None, query_id: Some(query_id) }));
     };
-    // Effects run only in the browser, once hydrated.
-    Effect::new(move |done: Option<()>| {
-        if run_now && done.is_none() {
-            start();
-        }
-    });
     let stop = move |_| {
         if let Some(q) = running_id.get_untracked() {
             cancel.dispatch(q);

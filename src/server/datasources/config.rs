@@ -35,6 +35,26 @@ impl SqliteConfig {
     pub fn full_path(&self, data_dir: &Path) -> PathBuf {
         sqlite_root(data_dir).join(&self.relative_path)
     }
+
+    /// The file to open: an existing regular file below `sqlite/`, reached without a
+    /// symbolic link at any step (a link could point at the app store or any file).
+    pub fn checked_path(&self, data_dir: &Path) -> Result<PathBuf, String> {
+        let mut path = sqlite_root(data_dir);
+        for part in Path::new(&self.relative_path).components() {
+            path.push(part);
+            match std::fs::symlink_metadata(&path) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return Err(format!("SQLite file sqlite/{} is reached through a symbolic link, which is not allowed", self.relative_path));
+                }
+                Ok(_) => {}
+                Err(_) => return Err(format!("SQLite file sqlite/{} does not exist", self.relative_path)),
+            }
+        }
+        if !path.is_file() {
+            return Err(format!("SQLite file sqlite/{} is not a regular file", self.relative_path));
+        }
+        Ok(path)
+    }
 }
 
 /// SQLite datasources must live here (or, for the demo, below it).
@@ -224,5 +244,22 @@ mod tests {
         for bad in ["", "../etc/passwd", "/etc/passwd", "a/../../b", "./x"] {
             assert!(validate_sqlite_path(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn sqlite_files_are_not_reached_through_symbolic_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = sqlite_root(dir.path());
+        std::fs::create_dir_all(root.join("real")).unwrap();
+        std::fs::write(root.join("real/ok.db"), b"").unwrap();
+        std::fs::write(dir.path().join("store.db"), b"secret").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("store.db"), root.join("link.db")).unwrap();
+        std::os::unix::fs::symlink(root.join("real"), root.join("linked-dir")).unwrap();
+        let at = |p: &str| SqliteConfig { relative_path: p.into() }.checked_path(dir.path());
+        assert_eq!(at("real/ok.db").unwrap(), root.join("real/ok.db"));
+        assert!(at("link.db").unwrap_err().contains("symbolic link"));
+        assert!(at("linked-dir/ok.db").unwrap_err().contains("symbolic link"));
+        assert!(at("missing.db").unwrap_err().contains("does not exist"));
+        assert!(at("real").unwrap_err().contains("not a regular file"));
     }
 }

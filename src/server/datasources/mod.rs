@@ -213,10 +213,7 @@ impl DatasourceService {
                 (p.sslmode != SslMode::VerifyFull).then(|| addr.ip().to_string())
             }
             DatasourceConfig::Sqlite(s) => {
-                let path = s.full_path(&self.policy.data_dir);
-                if !path.is_file() {
-                    return Err(AppError::Connection(format!("SQLite file sqlite/{} does not exist", s.relative_path)));
-                }
+                s.checked_path(&self.policy.data_dir).map_err(AppError::Connection)?;
                 None
             }
         };

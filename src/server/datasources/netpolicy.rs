@@ -10,7 +10,7 @@ pub fn is_forbidden_ip(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            if let Some(v4) = embedded_ipv4(v6) {
                 return forbidden_v4(v4);
             }
             if v6.is_unspecified() {
@@ -25,6 +25,25 @@ pub fn is_forbidden_ip(ip: IpAddr) -> Option<&'static str> {
                 None
             }
         }
+    }
+}
+
+/// The IPv4 address an IPv6 address carries and may be routed to: mapped (`::ffff:a.b.c.d`),
+/// compatible (`::a.b.c.d`), NAT64 (`64:ff9b::/96`, `64:ff9b:1::/48`), 6to4 (`2002::/16`) and
+/// Teredo (`2001::/32`, client address inverted). Checked as the IPv4 address it is.
+fn embedded_ipv4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let from = |hi: u16, lo: u16| Ipv4Addr::from(((hi as u32) << 16) | lo as u32);
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    match s {
+        [0, 0, 0, 0, 0, 0, hi, lo] if (hi, lo) != (0, 0) && (hi, lo) != (0, 1) => Some(from(hi, lo)),
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(from(hi, lo)),
+        [0x64, 0xff9b, 1, ..] => Some(from(s[6], s[7])),
+        [0x2002, hi, lo, ..] => Some(from(hi, lo)),
+        [0x2001, 0, ..] => Some(from(!s[6], !s[7])),
+        _ => None,
     }
 }
 
@@ -109,7 +128,8 @@ mod tests {
 
     #[test]
     fn metadata_and_link_local_are_forbidden() {
-        for ip in ["169.254.169.254", "169.254.1.1", "0.0.0.0", "224.0.0.1", "fe80::1", "fd00:ec2::254", "::ffff:169.254.169.254", "100.100.100.200"] {
+        for ip in ["169.254.169.254", "169.254.1.1", "0.0.0.0", "224.0.0.1", "fe80::1", "fd00:ec2::254", "::ffff:169.254.169.254", "100.100.100.200",
+            "64:ff9b::a9fe:a9fe", "64:ff9b:1::a9fe:a9fe", "2002:a9fe:a9fe::1", "::169.254.169.254", "2001:0:4136:e378:8000:63bf:5601:5601"] {
             assert!(is_forbidden_ip(ip.parse().unwrap()).is_some(), "{ip}");
         }
         for ip in ["127.0.0.1", "10.0.0.5", "192.168.1.2", "8.8.8.8", "::1"] {

@@ -120,10 +120,30 @@ pub fn build_pool(config: &DatasourceConfig, connect_host: Option<&str>, data_di
                 .max_connections(MAX_CONNECTIONS)
                 .acquire_timeout(CONNECT_TIMEOUT)
                 .idle_timeout(Duration::from_secs(120))
+                .after_connect(|conn, _| Box::pin(async move { limit_sqlite_memory(conn).await }))
                 .connect_lazy_with(options);
             DatasourcePool::Sqlite(pool)
         }
     }
+}
+
+/// Largest string, blob or row a SQLite datasource query may build (bytes).
+pub const SQLITE_MAX_VALUE_BYTES: i32 = 16 * 1024 * 1024;
+/// SQLite runs inside this process: all of its connections together (app store included)
+/// may not hold more heap than this, so no query can take the server's memory.
+const SQLITE_HEAP_LIMIT_BYTES: i64 = 512 * 1024 * 1024;
+
+/// Per-connection length limits and the process-wide SQLite heap limit.
+async fn limit_sqlite_memory(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is the live connection locked above; both calls only set limits.
+    unsafe {
+        libsqlite3_sys::sqlite3_limit(db, libsqlite3_sys::SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES);
+        libsqlite3_sys::sqlite3_limit(db, libsqlite3_sys::SQLITE_LIMIT_SQL_LENGTH, 1024 * 1024);
+        libsqlite3_sys::sqlite3_hard_heap_limit64(SQLITE_HEAP_LIMIT_BYTES);
+    }
+    Ok(())
 }
 
 /// Turns a connection failure into a message a person can act on. Never includes the password.

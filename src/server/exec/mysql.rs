@@ -22,6 +22,9 @@ use crate::{
 };
 
 
+/// The sql_mode the guard's printer assumes (see `guard::mysql_sqlite`).
+const GUARD_SQL_MODE: &str = "PIPES_AS_CONCAT,NO_ENGINE_SUBSTITUTION,NO_BACKSLASH_ESCAPES";
+
 /// MariaDB: `max_statement_time` exceeded; MySQL: `max_execution_time` exceeded.
 const ER_STATEMENT_TIMEOUT: u16 = 1969;
 const ER_QUERY_TIMEOUT: u16 = 3024;
@@ -87,12 +90,15 @@ async fn stream_in_read_only_transaction(
     let (connection_id, version): (u64, String) =
         sqlx::query_as("SELECT CAST(CONNECTION_ID() AS UNSIGNED), VERSION()").fetch_one(&mut *conn).await?;
     // Our own numbers only, so the text protocol is safe here. Set on every run: a pooled
-    // connection keeps whatever the previous run set.
+    // connection keeps whatever the previous run set. The guard printed the query under
+    // this sql_mode: `"…"` is a string (no ANSI_QUOTES), `||` concatenates, and a backslash
+    // is an ordinary character (the guard refuses them anyway).
     let time_limit = if version.contains("MariaDB") {
-        format!("SET SESSION max_statement_time = {:.3}, lock_wait_timeout = 2", limits.timeout.as_secs_f64().max(0.001))
+        format!("SET SESSION max_statement_time = {:.3}", limits.timeout.as_secs_f64().max(0.001))
     } else {
-        format!("SET SESSION max_execution_time = {}, lock_wait_timeout = 2", limits.timeout.as_millis().max(1))
+        format!("SET SESSION max_execution_time = {}", limits.timeout.as_millis().max(1))
     };
+    let time_limit = format!("{time_limit}, lock_wait_timeout = 2, sql_mode = '{GUARD_SQL_MODE}'");
     conn.execute(time_limit.as_str()).await?;
     // Read-only for the session too: DDL, which would commit the transaction below
     // implicitly and run outside it, is refused by the server as well.

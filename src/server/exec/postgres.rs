@@ -67,7 +67,8 @@ async fn stream_in_read_only_transaction(
     let idle_ms = (limits.timeout + CLIENT_GRACE * 2).as_millis().to_string();
     sqlx::query(
         "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', '2000', true), \
-         set_config('idle_in_transaction_session_timeout', $2, true)",
+         set_config('idle_in_transaction_session_timeout', $2, true), \
+         set_config('standard_conforming_strings', 'on', true)",
     )
     .bind(&timeout_ms)
     .bind(&idle_ms)

@@ -15,18 +15,23 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    pub retry_after: Option<u64>,
 }
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
-        ApiError { status: e.status(), code: e.code(), message: e.public_message() }
+        ApiError { status: e.status(), code: e.code(), message: e.public_message(), retry_after: e.retry_after() }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -55,5 +60,5 @@ fn json_rejection(r: JsonRejection) -> ApiError {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "send the body as JSON with Content-Type: application/json".to_string()),
         _ => ("invalid_json", format!("the request body is not valid: {}", r.body_text())),
     };
-    ApiError { status, code, message }
+    ApiError { status, code, message, retry_after: None }
 }

@@ -4,12 +4,12 @@
 //! The API key stays on the server: it is held as a secret and never logged.
 use std::time::Duration;
 
-use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 mod answer;
+mod sse;
 pub mod provider;
 pub use answer::{answer_schema, parse_answer, ModelAnswer};
 
@@ -181,27 +181,42 @@ impl LlmClient {
             return Ok(content.to_string());
         }
         let mut reply = String::new();
-        let mut events = response.bytes_stream().eventsource();
-        while let Some(event) = events.next().await {
-            let event = event.map_err(|e| LlmError::Malformed(e.to_string()))?;
-            if event.data.trim() == "[DONE]" {
-                break;
-            }
-            let chunk: serde_json::Value =
-                serde_json::from_str(&event.data).map_err(|e| LlmError::Malformed(format!("bad stream event: {e}")))?;
-            if let Some(message) = chunk.get("error") {
-                return Err(LlmError::Http { status: 500, message: error_message(&message.to_string()) });
-            }
-            if let Some(piece) = chunk["choices"][0]["delta"]["content"].as_str() {
-                if reply.len() + piece.len() > MAX_REPLY_BYTES {
-                    return Err(LlmError::TooLarge);
+        let mut decoder = sse::SseDecoder::default();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| LlmError::Malformed(e.to_string()))?;
+            let events = decoder.push(&chunk).map_err(|e| match e {
+                sse::SseError::TooLarge => LlmError::TooLarge,
+                sse::SseError::NotUtf8 => LlmError::Malformed("the stream is not UTF-8".into()),
+            })?;
+            for data in events {
+                if data.trim() == "[DONE]" {
+                    return Ok(reply);
                 }
-                reply.push_str(piece);
-                on_token(piece);
+                take_stream_event(&data, &mut reply, on_token)?;
             }
+        }
+        if let Some(data) = decoder.finish().filter(|d| d.trim() != "[DONE]") {
+            take_stream_event(&data, &mut reply, on_token)?;
         }
         Ok(reply)
     }
+}
+
+/// One `data:` event of a streamed chat completion: an error, or the next piece of the reply.
+fn take_stream_event(data: &str, reply: &mut String, on_token: &mut (dyn FnMut(&str) + Send)) -> Result<(), LlmError> {
+    let chunk: serde_json::Value = serde_json::from_str(data).map_err(|e| LlmError::Malformed(format!("bad stream event: {e}")))?;
+    if let Some(message) = chunk.get("error") {
+        return Err(LlmError::Http { status: 500, message: error_message(&message.to_string()) });
+    }
+    if let Some(piece) = chunk["choices"][0]["delta"]["content"].as_str() {
+        if reply.len() + piece.len() > MAX_REPLY_BYTES {
+            return Err(LlmError::TooLarge);
+        }
+        reply.push_str(piece);
+        on_token(piece);
+    }
+    Ok(())
 }
 
 async fn read_capped(response: reqwest::Response) -> Result<String, LlmError> {
