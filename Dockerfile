@@ -6,10 +6,10 @@
 FROM rust:1.95-bookworm AS builder
 # wasm-bindgen must equal the crate version locked in Cargo.lock; wasm-opt comes from npm's
 # binaryen (Debian's is too old for the WASM features rustc emits); cargo-leptos needs a newer
-# rustc than 1.95 with --locked, so it is built with nightly.
+# rustc than 1.95 with --locked, so it is built with nightly. libclang: pg_query's bindgen.
 RUN rustup target add wasm32-unknown-unknown \
  && rustup toolchain install nightly --profile minimal \
- && apt-get update && apt-get install -y --no-install-recommends nodejs npm \
+ && apt-get update && apt-get install -y --no-install-recommends nodejs npm libclang-dev \
  && rm -rf /var/lib/apt/lists/* \
  && npm install -g binaryen@132.0.0 \
  && cargo install wasm-bindgen-cli --version 0.2.130 \

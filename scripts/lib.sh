@@ -63,7 +63,15 @@ ensure_wasm_opt() {
   wasm-opt --version >/dev/null || { echo "wasm-opt from npm binaryen does not run" >&2; exit 1; }
 }
 
+# pg_query (the guard's PostgreSQL parser) compiles libpg_query and runs bindgen, which
+# needs libclang.
+ensure_libclang() {
+  if ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang*.so* 2>/dev/null | grep -q "libclang\(-[0-9.]*\)\?\.so"; then return; fi
+  apt_install libclang-dev
+}
+
 ensure_build_tools() {
+  ensure_libclang
   ensure_wasm_target
   ensure_cargo_leptos
   ensure_wasm_bindgen

@@ -3,6 +3,7 @@
 //! real SQLite files.
 mod ask;
 mod auth;
+mod bypasses;
 mod datasources;
 mod deploy;
 mod export;
