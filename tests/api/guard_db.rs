@@ -32,7 +32,10 @@ async fn fingerprint(db: &str) -> (i64, String) {
 /// skips them so it cannot disturb other tests sharing this PostgreSQL.
 fn server_level(sql: &str) -> bool {
     let s = sql.to_ascii_lowercase();
-    ["copy", "pg_terminate_backend", "pg_reload_conf", "pg_switch_wal", "checkpoint", "pg_create_restore_point", "lo_export"]
+    [
+        "copy", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_switch_wal", "checkpoint", "pg_create_restore_point",
+        "lo_export", "pg_stat_reset", "pg_logical_emit_message", "pg_notify",
+    ]
         .iter()
         .any(|k| s.contains(k))
 }
@@ -77,5 +80,54 @@ async fn hostile_corpus_is_harmless_at_the_database_layer() {
     // As a superuser only the READ ONLY transaction stands in the way: still no data changes.
     for (sql, _) in run_all(&db, "postgres", true).await {
         assert_eq!(fingerprint(&db).await, before, "changed by (superuser): {sql}");
+    }
+}
+
+const HOSTILE_SQLITE: &str = include_str!("../corpus/hostile_sqlite.sql");
+
+/// The SQLite corpus with the guard off, through the datasource pool (read-only file,
+/// `query_only`, length limits): no row, table or file changes, and no extension loads.
+#[tokio::test]
+async fn hostile_sqlite_corpus_is_harmless_at_the_database_layer() {
+    use databaseai::server::{
+        datasources::{config::{DatasourceConfig, SqliteConfig}, pool::build_pool},
+        exec::execute,
+    };
+    use sqlx::{sqlite::SqliteConnectOptions, SqliteConnection};
+
+    const WRITTEN: [&str; 3] = ["/tmp/databaseai_sqlite_w", "/tmp/databaseai_attach.db", "/tmp/databaseai_vacuum.db"];
+    for path in WRITTEN {
+        let _ = std::fs::remove_file(path);
+    }
+    let data_dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(data_dir.path().join("sqlite")).unwrap();
+    let file = data_dir.path().join("sqlite/victim.db");
+    let mut rw = SqliteConnectOptions::new().filename(&file).create_if_missing(true).connect().await.unwrap();
+    sqlx::raw_sql("CREATE TABLE guard_victim (id INTEGER PRIMARY KEY, v TEXT); \
+                   WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 10) INSERT INTO guard_victim SELECT n, 'row ' || n FROM g;")
+        .execute(&mut rw)
+        .await
+        .unwrap();
+    async fn sqlite_fingerprint(conn: &mut SqliteConnection) -> (i64, String, i64) {
+        sqlx::query_as("SELECT count(*), group_concat(id || ':' || v, ','), (SELECT count(*) FROM sqlite_schema) FROM guard_victim")
+            .fetch_one(conn)
+            .await
+            .unwrap()
+    }
+    let before = sqlite_fingerprint(&mut rw).await;
+    let pool = build_pool(&DatasourceConfig::Sqlite(SqliteConfig { relative_path: "victim.db".into() }), None, data_dir.path());
+    let limits = Limits::new(100, Duration::from_millis(1500));
+    let cancels = CancelRegistry::default();
+    let mut ran = 0;
+    for sql in corpus(HOSTILE_SQLITE) {
+        let unchecked = ValidatedSql::unchecked_for_tests(&sql, StatementKind::Explain, SqlDialect::Sqlite);
+        let result = execute(&pool, &unchecked, &limits, &cancels, None).await;
+        ran += usize::from(result.is_ok());
+        assert_eq!(sqlite_fingerprint(&mut rw).await, before, "changed by: {sql}");
+        assert!(!format!("{result:?}").contains("root:"), "read a file with {sql}");
+    }
+    assert!(ran >= 3, "only {ran} statements ran at all");
+    for path in WRITTEN {
+        assert!(!std::path::Path::new(path).exists(), "a statement wrote {path}");
     }
 }

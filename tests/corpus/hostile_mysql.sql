@@ -113,3 +113,76 @@ XA START 'x'
 SELECT sys_exec('id')
 ====
 INSTALL PLUGIN x SONAME 'x.so'
+
+====
+SELECT t.a -- , LOAD_FILE('/etc/hostname') AS f FROM (SELECT 1 AS a, 2 AS ` `) t
+====
+SELECT 1 -- , SLEEP(0.1)
+====
+SELECT t.a -- , LOAD_FILE('/etc/hostname') AS f FROM (SELECT 1 AS a, 2 AS ` `) t
+====
+SELECT 1 -- , SLEEP(0.1)
+====
+SELECT t.a --　, LOAD_FILE('/etc/hostname') AS f FROM (SELECT 1 AS a, 2 AS `　`) t
+====
+SELECT 1 --　, SLEEP(0.1)
+====
+SELECT t.a -- , LOAD_FILE('/etc/hostname') AS f FROM (SELECT 1 AS a, 2 AS ` `) t
+====
+SELECT 1 -- , SLEEP(0.1)
+====
+SELECT t.a --​, LOAD_FILE('/etc/hostname') AS f FROM (SELECT 1 AS a, 2 AS `​`) t
+====
+SELECT 1 --​, SLEEP(0.1)
+====
+SELECT t.a --﻿, LOAD_FILE('/etc/hostname') AS f FROM (SELECT 1 AS a, 2 AS `﻿`) t
+====
+SELECT 1 --﻿, SLEEP(0.1)
+====
+SELECT t.a --, LOAD_FILE('/etc/hostname') AS f FROM (SELECT 1 AS a, 2 AS ``) t
+====
+SELECT 1 --, SLEEP(0.1)
+====
+SELECT t.a --, LOAD_FILE('/etc/hostname') AS f FROM (SELECT 1 AS a, 2 AS ``) t
+====
+SELECT 1 --, SLEEP(0.1)
+====
+SELECT GET_LOCK('databaseai', 0)
+====
+SELECT IS_FREE_LOCK('x')
+====
+SELECT RELEASE_ALL_LOCKS()
+====
+SELECT BENCHMARK(100000000, MD5('x'))
+====
+SELECT MASTER_POS_WAIT('x', 1)
+====
+SELECT sys_exec('id')
+====
+SELECT * FROM mysql.db
+====
+SELECT * FROM performance_schema.threads
+====
+SELECT * FROM sys.processlist
+====
+SELECT * FROM information_schema.processlist
+====
+TABLE mysql.user
+====
+SELECT * FROM (TABLE mysql.user) u
+====
+SELECT user FROM mysql . user
+====
+SELECT `mysql`.`user`.`authentication_string` FROM `mysql`.`user`
+====
+SELECT * FROM guard_victim INTO DUMPFILE '/tmp/databaseai_mysql_dumpfile2'
+====
+SELECT @@global.secure_file_priv, LOAD_FILE(@@global.secure_file_priv)
+====
+SELECT 'a\\', LOAD_FILE('/etc/passwd'), 'b'
+====
+SELECT * FROM guard_victim WHERE v = 'x' LOCK IN SHARE MODE
+====
+SELECT UPDATEXML('<a/>', '/a', LOAD_FILE('/etc/passwd'))
+====
+SELECT EXTRACTVALUE(LOAD_FILE('/etc/passwd'), '/a')

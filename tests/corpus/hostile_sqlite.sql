@@ -45,3 +45,50 @@ VACUUM
 SELECT * FROM guard_victim; DELETE FROM guard_victim
 ====
 ALTER TABLE guard_victim RENAME TO gone
+
+====
+SELECT randomblob(900000000)
+====
+SELECT zeroblob(900000000)
+====
+SELECT load_extension('/tmp/x.so')
+====
+SELECT readfile('/etc/passwd')
+====
+SELECT writefile('/tmp/databaseai_sqlite_w', 'x')
+====
+SELECT edit('x')
+====
+SELECT fts3_tokenizer('simple')
+====
+SELECT sqlite_compileoption_get(0)
+====
+SELECT * FROM sqlite_dbpage
+====
+SELECT * FROM sqlite_stat1
+====
+SELECT * FROM sqlite_temp_master
+====
+SELECT * FROM pragma_compile_options
+====
+SELECT * FROM pragma_database_list
+====
+SELECT * FROM pragma_function_list
+====
+ATTACH DATABASE '/tmp/databaseai_attach.db' AS x
+====
+DETACH DATABASE main
+====
+PRAGMA query_only = OFF
+====
+PRAGMA writable_schema = ON
+====
+VACUUM INTO '/tmp/databaseai_vacuum.db'
+====
+SELECT 1 -- , load_extension('/tmp/x.so')
+====
+SELECT sqlite_offset(id) FROM guard_victim
+====
+SELECT unknown_udf(1)
+====
+SELECT * FROM json_each(readfile('/etc/passwd'))

@@ -16,7 +16,7 @@ use crate::{
     app::model::{QueryResult, ResultColumn},
     server::{
         error::{AppError, AppResult},
-        guard::{StatementKind, ValidatedSql},
+        guard::{self, SqlDialect, StatementKind, ValidatedSql},
     },
 };
 
@@ -45,7 +45,9 @@ pub(super) async fn run(
             !cancelled.load(Ordering::SeqCst) && !timed_out.load(Ordering::SeqCst)
         });
     }
+    set_authorizer(&mut conn, true).await?;
     let result = run_statement(&mut conn, sql, limits, sink).await;
+    set_authorizer(&mut conn, false).await?;
     conn.lock_handle().await?.remove_progress_handler();
     result.map_err(|e| {
         if cancelled.load(Ordering::SeqCst) {
@@ -56,6 +58,36 @@ pub(super) async fn run(
             e
         }
     })
+}
+
+/// SQLite's own view of the statement, as a last layer under the guard: while a query is
+/// prepared, SQLite asks this callback about every action it compiles, and only reading
+/// (SELECT, table reads, recursive CTEs) and functions on the guard's allow-list pass. It
+/// catches what a read-only connection alone allows, such as `VACUUM INTO 'file'` (reported
+/// as an ATTACH). Only for guarded queries: the schema browser's PRAGMAs run without it.
+async fn set_authorizer(conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>, on: bool) -> AppResult<()> {
+    use libsqlite3_sys as ffi;
+    use std::ffi::{c_char, c_int, c_void, CStr};
+
+    unsafe extern "C" fn only_reads(_: *mut c_void, action: c_int, _: *const c_char, second: *const c_char, _: *const c_char, _: *const c_char) -> c_int {
+        let allowed = match action {
+            ffi::SQLITE_SELECT | ffi::SQLITE_READ | ffi::SQLITE_RECURSIVE => true,
+            ffi::SQLITE_FUNCTION if !second.is_null() => {
+                // SAFETY: SQLite passes the function name as a NUL-terminated string.
+                let name = unsafe { CStr::from_ptr(second) }.to_string_lossy().to_ascii_lowercase();
+                guard::is_allowed_function(SqlDialect::Sqlite, &name)
+            }
+            _ => false,
+        };
+        if allowed { ffi::SQLITE_OK } else { ffi::SQLITE_DENY }
+    }
+
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is the connection locked above; the callback is a plain function that
+    // keeps no state, so no user data pointer has to outlive anything.
+    unsafe { ffi::sqlite3_set_authorizer(db, if on { Some(only_reads) } else { None }, std::ptr::null_mut()) };
+    Ok(())
 }
 
 async fn run_statement(conn: &mut SqliteConnection, sql: &ValidatedSql, limits: &Limits, sink: &mut impl RowSink) -> AppResult<()> {

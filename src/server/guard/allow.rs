@@ -195,7 +195,12 @@ pub fn is_allowed_metadata(dialect: SqlDialect, schema: &str, relation: &str) ->
 /// Refusal reason for reading `schema.relation` (schema as written, or the one the server
 /// would find it in), or `None` when the relation may be read.
 pub fn relation_refusal(dialect: SqlDialect, schema: Option<&str>, relation: &str) -> Option<String> {
-    if relation.starts_with("sqlite_") && !matches!(relation, "sqlite_master" | "sqlite_schema") {
+    // SQLite's internal tables and eponymous virtual tables (`FROM pragma_database_list`, no
+    // parentheses needed): only the metadata ones on the list.
+    let sqlite_internal = (relation.starts_with("sqlite_") && !matches!(relation, "sqlite_master" | "sqlite_schema"))
+        || (relation.starts_with("pragma_") && !SQLITE_PRAGMA_FUNCTIONS.contains(&relation))
+        || relation == "dbstat";
+    if sqlite_internal {
         return Some(format!("reading the internal table {relation} is not allowed"));
     }
     // PostgreSQL searches pg_catalog before the search path, so an unqualified `pg_…` name

@@ -17,6 +17,7 @@ use sqlparser::{
 use crate::app::model::Engine;
 
 mod allow;
+pub use allow::is_allowed_function;
 mod mysql_sqlite;
 mod postgres;
 
@@ -97,6 +98,7 @@ pub fn validate(sql: &str, dialect: SqlDialect) -> Result<ValidatedSql, Rejectio
     if sql.contains('\0') {
         return reject("the SQL contains a NUL character");
     }
+    refuse_ambiguous_characters(sql)?;
     // MySQL and MariaDB run the text of `/*! … */` and `/*M! … */` comments, which every
     // other reader skips: refused in every dialect, so no dialect mix-up can let one through.
     if sql.contains("/*!") || sql.contains("/*M!") || sql.contains("/*m!") {
@@ -107,6 +109,26 @@ pub fn validate(sql: &str, dialect: SqlDialect) -> Result<ValidatedSql, Rejectio
         SqlDialect::MySql | SqlDialect::Sqlite => mysql_sqlite::validate(sql, dialect)?,
     };
     Ok(ValidatedSql { sql, kind, dialect })
+}
+
+/// Characters that a parser and the server may read differently (refused in every dialect,
+/// so a datasource read with the wrong dialect still fails closed): any non-ASCII space,
+/// invisible formatting characters, and control characters other than tab and line breaks.
+fn refuse_ambiguous_characters(sql: &str) -> Result<(), Rejection> {
+    let odd = sql.chars().find(|&c| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || (c.is_whitespace() && !c.is_ascii())
+            || matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}')
+    });
+    match odd {
+        Some(c) => reject(format!(
+            "the SQL contains the invisible or non-standard character U+{:04X}; use plain spaces and visible characters",
+            c as u32
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The query with `LIMIT limit` appended, when its outermost level has no LIMIT, OFFSET or

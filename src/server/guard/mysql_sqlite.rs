@@ -1,7 +1,8 @@
 //! MySQL / MariaDB and SQLite: no embeddable copy of the servers' own grammar exists, so the
 //! statement is read with sqlparser and every way the two readings could differ is closed:
 //! - text that a server could tokenise differently (non-ASCII spaces, invisible format
-//!   characters, control characters, executable comments) is refused before parsing;
+//!   characters, control characters, executable comments) is refused before parsing (in
+//!   `super::validate`, for every dialect);
 //! - what runs is the tree printed back, so comments and odd spacing never reach the server;
 //! - the printed text must parse back to the very same tree (sqlparser's printer is not
 //!   injective for every string value), and for MySQL it may not contain a backslash, whose
@@ -10,7 +11,7 @@
 use std::ops::ControlFlow;
 
 use sqlparser::{
-    ast::{Expr, ObjectName, ObjectNamePart, Query, SetExpr, Statement, TableFactor, Visit, Visitor},
+    ast::{Expr, ObjectName, ObjectNamePart, Query, SetExpr, Statement, TableFactor, Value, Visit, Visitor},
     dialect::{Dialect, MySqlDialect, SQLiteDialect},
     parser::Parser,
 };
@@ -21,36 +22,16 @@ use super::{allow, reject, Rejection, SqlDialect, StatementKind};
 const RECURSION_LIMIT: usize = 64;
 
 pub fn validate(sql: &str, dialect: SqlDialect) -> Result<(String, StatementKind), Rejection> {
-    refuse_ambiguous_characters(sql)?;
     let statement = parse_one(sql, dialect)?;
     let kind = check_statement(&statement, dialect)?;
     let canonical = statement.to_string();
-    refuse_ambiguous_characters(&canonical)?;
+    super::refuse_ambiguous_characters(&canonical)?;
     if dialect == SqlDialect::MySql && canonical.contains('\\') {
         return reject("backslashes are not allowed in MySQL queries (their meaning depends on the server's settings)");
     }
     match parse_one(&canonical, dialect) {
         Ok(again) if again == statement => Ok((canonical, kind)),
         _ => reject("the query does not read back the same after normalising (check the quotes in its strings), so it is not run"),
-    }
-}
-
-/// Characters that sqlparser and the server may read differently: any non-ASCII space,
-/// invisible formatting characters, and control characters other than tab and line breaks.
-fn refuse_ambiguous_characters(sql: &str) -> Result<(), Rejection> {
-    let odd = sql.chars().find(|&c| {
-        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-            || (c.is_whitespace() && !c.is_ascii())
-            || matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
-                | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
-                | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}')
-    });
-    match odd {
-        Some(c) => reject(format!(
-            "the SQL contains the invisible or non-standard character U+{:04X}; use plain spaces and visible characters",
-            c as u32
-        )),
-        None => Ok(()),
     }
 }
 
@@ -134,13 +115,19 @@ impl Visitor for TreeChecker {
         match factor {
             TableFactor::Function { name, .. } | TableFactor::Table { name, args: Some(_), .. } => self.check_function(name),
             TableFactor::Table { name, .. } => self.check_relation(name),
-            _ => ControlFlow::Continue(()),
+            TableFactor::Derived { .. } | TableFactor::NestedJoin { .. } => ControlFlow::Continue(()),
+            // XMLTABLE, JSON_TABLE, UNNEST, PIVOT…: not needed for questions, and each has its
+            // own evaluation rules; allowed FROM items are listed, not the forbidden ones.
+            _ => ControlFlow::Break("this kind of FROM item (table function, XMLTABLE, JSON_TABLE, PIVOT…) is not allowed".into()),
         }
     }
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<String> {
         match expr {
             Expr::Function(f) => self.check_function(&f.name),
+            Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => {
+                ControlFlow::Break("query parameters ($1, ?) are not supported here; write the value into the query".into())
+            }
             _ => ControlFlow::Continue(()),
         }
     }

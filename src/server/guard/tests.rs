@@ -99,6 +99,7 @@ fn reasons_are_plain_words() {
     assert!(r("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d").contains("data-modifying"));
     assert!(r("SELECT * FROM t FOR UPDATE").contains("locking"));
     assert!(r("SELEC 1").contains("could not be parsed"));
+    assert!(r("SELECT * FROM t WHERE id = $1").contains("parameters"));
     assert!(r("").contains("no SQL"));
     assert!(r(&"SELECT 1 ".repeat(5000)).contains("longer than"));
 }
