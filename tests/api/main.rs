@@ -6,6 +6,7 @@ mod auth;
 mod bypasses;
 mod datasources;
 mod deploy;
+mod differential;
 mod export;
 mod guard_db;
 mod health;

@@ -18,6 +18,8 @@ use sqlparser::{
 
 use super::{allow, reject, Rejection, SqlDialect, StatementKind};
 
+const VARIABLES_REFUSED: &str = "server and session variables (@@name, @name) are not allowed";
+
 /// Nesting depth limit for the parser, so hostile input cannot exhaust the stack.
 const RECURSION_LIMIT: usize = 64;
 
@@ -125,6 +127,9 @@ impl Visitor for TreeChecker {
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<String> {
         match expr {
             Expr::Function(f) => self.check_function(&f.name),
+            // `@@global.secure_file_priv` reads the server's settings; `@x` is session state.
+            Expr::Identifier(ident) if ident.value.starts_with('@') => ControlFlow::Break(VARIABLES_REFUSED.into()),
+            Expr::CompoundIdentifier(parts) if parts.first().is_some_and(|p| p.value.starts_with('@')) => ControlFlow::Break(VARIABLES_REFUSED.into()),
             Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => {
                 ControlFlow::Break("query parameters ($1, ?) are not supported here; write the value into the query".into())
             }

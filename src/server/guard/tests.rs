@@ -191,6 +191,9 @@ fn parser_differentials_and_hidden_calls_are_refused() {
         assert!(pg(sql).unwrap_err().0.contains("is not allowed"), "{sql}");
     }
     assert!(my("SELECT * FROM (TABLE mysql.user) u").is_err());
+    assert!(my("SELECT @@global.secure_file_priv").unwrap_err().0.contains("variables"));
+    assert!(my("SELECT @@hostname, 1").unwrap_err().0.contains("variables"));
+    assert!(my("SELECT @a := 1").is_err());
     assert!(my("TABLE mysql.user").is_err());
     // 4. Functions that run SQL from a string or expose other sessions.
     for sql in [
