@@ -22,6 +22,17 @@ async fn create_read_update_delete_a_postgres_datasource() {
     assert_eq!(status, 200, "{ds}");
     assert_eq!(ds["name"], "shop renamed");
     assert_eq!(ds["has_password"], true);
+    // Another host, port or user without the password is refused: the stored one is never
+    // sent to a server it was not entered for. Nothing is lost: the datasource is unchanged.
+    for (field, value) in [("host", json!("localhost")), ("port", json!(5433)), ("user", json!("someone_else"))] {
+        let mut edit = json!({"name": "moved", "engine": "postgres", "host": "127.0.0.1", "port": 5432, "database": db, "user": "postgres", "sslmode": "disable"});
+        edit[field] = value;
+        let (status, e) = app.send(Method::PUT, &format!("/api/v1/datasources/{id}"), edit).await;
+        assert_eq!(status, 400, "{field}: {e}");
+        assert!(e["error"]["message"].as_str().unwrap().contains("enter the password again"), "{e}");
+    }
+    let (_, ds) = app.get(&format!("/api/v1/datasources/{id}")).await;
+    assert_eq!((ds["name"].as_str(), ds["host"].as_str()), (Some("shop renamed"), Some("127.0.0.1")));
 
     let (status, test) = app.post(&format!("/api/v1/datasources/{id}/test"), json!({})).await;
     assert_eq!(status, 200);

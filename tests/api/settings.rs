@@ -64,6 +64,13 @@ async fn a_model_set_in_settings_answers_and_its_key_never_comes_back() {
     // Saving without a key keeps it; clear_api_key removes it; reset goes back to the environment.
     let (_, kept) = app.send(Method::PUT, "/api/v1/settings/llm", provider(&stub.base_url, json!({}))).await;
     assert_eq!(kept["has_api_key"], true);
+    // A new base URL without the key is refused: the saved key only goes where it was saved for.
+    let moved = stub.base_url.replace("127.0.0.1", "localhost");
+    let (status, e) = app.send(Method::PUT, "/api/v1/settings/llm", provider(&moved, json!({}))).await;
+    assert_eq!(status, 400, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("enter the API key again"), "{e}");
+    let (_, still) = app.get("/api/v1/settings/llm").await;
+    assert_eq!((still["base_url"].as_str(), still["has_api_key"].as_bool()), (Some(stub.base_url.as_str()), Some(true)), "{still}");
     let (_, cleared) = app.send(Method::PUT, "/api/v1/settings/llm", provider(&stub.base_url, json!({"clear_api_key": true}))).await;
     assert_eq!(cleared["has_api_key"], false);
     let (status, reset) = app.send(Method::DELETE, "/api/v1/settings/llm", Value::Null).await;

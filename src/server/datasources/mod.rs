@@ -133,7 +133,14 @@ impl DatasourceService {
         is_demo: bool,
     ) -> AppResult<NewDatasource> {
         let stored_password = match existing {
-            Some(r) if input.engine.is_some_and(Engine::is_server) && Engine::parse(&r.fields.engine) == input.engine => {
+            Some(r) if input.password.is_none() && r.fields.password_encrypted.is_some() => {
+                // The stored password is only ever sent to the server it was entered for: a
+                // new engine, host, port or user needs it typed again.
+                if !same_server(&r.fields, input) {
+                    return Err(AppError::InvalidInput(
+                        "the engine, host, port or user changed: enter the password again (the stored one is only sent to the server it was saved for)".into(),
+                    ));
+                }
                 self.decrypt_password(r)?
             }
             _ => None,
@@ -382,6 +389,17 @@ impl DatasourceService {
         self.pools.remove(id).await;
         mapped
     }
+}
+
+/// Whether an edit keeps the server and account a stored password belongs to.
+fn same_server(stored: &NewDatasource, input: &DatasourceInput) -> bool {
+    let Some(engine) = input.engine.filter(|e| e.is_server()) else { return false };
+    let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_ascii_lowercase();
+    let port = input.port.or(engine.default_port()).map(i64::from);
+    Engine::parse(&stored.engine) == Some(engine)
+        && text(&stored.host) == text(&input.host)
+        && stored.port == port
+        && stored.user.as_deref().unwrap_or("").trim() == input.user.as_deref().unwrap_or("").trim()
 }
 
 fn sqlite_row(name: String, relative_path: String, is_demo: bool) -> NewDatasource {

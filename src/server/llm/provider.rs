@@ -204,6 +204,12 @@ impl LlmProviders {
             (None, true) => None,
             // Keep the saved key: the browser never has it to send back.
             (None, false) => match self.saved().await? {
+                // The saved key is only ever sent to the URL it was saved for.
+                Some(StoredProvider { api_key_enc: Some(_), base_url, .. }) if base_url.trim() != input.base_url.trim() => {
+                    return Err(AppError::InvalidInput(
+                        "the base URL changed: enter the API key again (the saved one is only sent to the URL it was saved for), or clear it".into(),
+                    ));
+                }
                 Some(StoredProvider { api_key_enc: Some(enc), .. }) => {
                     Some(self.secrets.decrypt(&enc, KEY_CONTEXT).map_err(AppError::internal)?)
                 }
