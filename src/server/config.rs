@@ -198,6 +198,7 @@ impl Settings {
     /// Parse flags and environment, after loading `--config`/`DATABASEAI_CONFIG` if given.
     pub fn load() -> anyhow_like::Result<Settings> {
         let args: Vec<String> = std::env::args().collect();
+        refuse_secrets_in_arguments(&args)?;
         let config_path = find_config_arg(&args).or_else(|| std::env::var("DATABASEAI_CONFIG").ok());
         if let Some(path) = config_path {
             apply_config_file(&PathBuf::from(path))?;
@@ -212,6 +213,31 @@ impl Settings {
             None => format!("sqlite://{}?mode=rwc", self.data_dir.join("databaseai.sqlite").display()),
         }
     }
+}
+
+/// Any local user can read a process's arguments (`ps`), so secrets come from the
+/// environment or the config file only.
+fn refuse_secrets_in_arguments(args: &[String]) -> anyhow_like::Result<()> {
+    const SECRETS: &[(&str, &str)] = &[
+        ("--secret-key", "DATABASEAI_SECRET_KEY"),
+        ("--llm-api-key", "DATABASEAI_LLM_API_KEY"),
+        ("--admin-password", "DATABASEAI_ADMIN_PASSWORD"),
+    ];
+    for (i, arg) in args.iter().enumerate() {
+        let flag = arg.split('=').next().unwrap_or_default();
+        if let Some((_, var)) = SECRETS.iter().find(|(f, _)| *f == flag) {
+            return Err(format!("{flag} on the command line is visible to every local user: set {var} or put it in the --config file").into());
+        }
+        let url = match arg.strip_prefix("--database-url=") {
+            Some(v) => Some(v),
+            None if arg == "--database-url" => args.get(i + 1).map(String::as_str),
+            None => None,
+        };
+        if url.and_then(|u| url::Url::parse(u).ok()).is_some_and(|u| u.password().is_some()) {
+            return Err("a --database-url with a password is visible to every local user: set DATABASE_URL or put it in the --config file".into());
+        }
+    }
+    Ok(())
 }
 
 fn find_config_arg(args: &[String]) -> Option<String> {
@@ -298,6 +324,11 @@ mod tests {
     #[test]
     fn flags_override_defaults() {
         let s = Settings::parse_from(["databaseai", "--port", "9123", "--bind", "0.0.0.0"]);
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for bad in [&["databaseai", "--admin-password", "x"][..], &["databaseai", "--llm-api-key=k"], &["databaseai", "--database-url", "postgres://u:pw@h/db"]] {
+            assert!(refuse_secrets_in_arguments(&args(bad)).unwrap_err().to_string().contains("visible to every local user"), "{bad:?}");
+        }
+        assert!(refuse_secrets_in_arguments(&args(&["databaseai", "--database-url", "postgres://u@h/db", "--port", "1"])).is_ok());
         assert_eq!(s.port, 9123);
         assert_eq!(s.bind.to_string(), "0.0.0.0");
         assert!(s.store_url().starts_with("sqlite://"));

@@ -60,6 +60,12 @@ async fn passwords_are_encrypted_at_rest() {
     let raw = store_bytes(&app);
     assert!(contains(&raw, "127.0.0.1"), "the datasource's row is in what was read");
     assert!(!contains(&raw, secret), "plaintext password found in the app store");
+    // The store (password and session hashes) and its WAL are readable by the app's user only.
+    use std::os::unix::fs::PermissionsExt;
+    for file in ["databaseai.sqlite", "databaseai.sqlite-wal"] {
+        let mode = std::fs::metadata(app.data_dir.path().join(file)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{file} is {mode:o}");
+    }
 }
 
 #[tokio::test]
@@ -92,6 +98,15 @@ async fn bad_input_gets_clear_errors_and_saves_nothing() {
     let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(10 * 1024 * 1024));
     let r = app.client.post(app.url("/api/v1/datasources")).header("content-type", "application/json").body(huge).send().await.unwrap();
     assert_eq!(r.status(), 413);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "payload_too_large");
+    // Errors raised before a handler runs come in the same JSON shape.
+    let (status, err) = app.get("/api/v1/audit?limit=lots").await;
+    assert_eq!((status, err["error"]["code"].as_str()), (400, Some("invalid_input")), "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("limit"), "{err}");
+    let (status, err) = app.get("/api/v1/no-such-thing").await;
+    assert_eq!((status, err["error"]["code"].as_str()), (404, Some("not_found")), "{err}");
+    let (status, err) = app.send(Method::PATCH, "/api/v1/datasources", json!({})).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (405, Some("method_not_allowed")), "{err}");
     let (_, list) = app.get("/api/v1/datasources").await;
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing was saved");
     // Duplicate names are refused without touching the first.

@@ -38,9 +38,9 @@ pub async fn current_session() -> Result<SessionInfo, ServerFnError> {
 
 #[server(input = Json, endpoint = "auth/login")]
 pub async fn login(input: LoginInput) -> Result<Outcome<UserView>, ServerFnError> {
-    use crate::server::auth::{middleware::cookie_value, SESSION_COOKIE};
+    use crate::server::auth::{middleware::{client_addr, cookie_value}, SESSION_COOKIE};
     let (state, parts) = request()?;
-    match state.auth.login(&input, cookie_value(&parts.headers, SESSION_COOKIE)).await {
+    match state.auth.login(&input, cookie_value(&parts.headers, SESSION_COOKIE), client_addr(&parts.extensions)).await {
         Ok((user, token)) => {
             set_session_cookie(&state, &parts, Some(&token));
             Ok(Ok(user))

@@ -45,13 +45,19 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// `Sec-Fetch-Site`; older ones at least send `Origin` on cross-origin POSTs. Clients that
 /// send neither (curl, scripts) carry no ambient cookies from a victim's browser.
 pub fn is_cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return !matches!(site, "same-origin" | "none");
+    // A foreign Origin is cross-site whatever Sec-Fetch-Site claims (`none` is only for
+    // navigations a person started, which carry no foreign Origin).
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("null");
+        if !origin_host.eq_ignore_ascii_case(host) {
+            return true;
+        }
     }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return false };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("null");
-    !origin_host.eq_ignore_ascii_case(host)
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| !matches!(site, "same-origin" | "none"))
 }
 
 /// Whether the browser reached us over HTTPS (directly or through a proxy that says so).
@@ -112,4 +118,10 @@ fn api_error(e: AppError, status: StatusCode) -> Response {
 /// The principal the middleware attached to a request.
 pub fn principal_of(extensions: &axum::http::Extensions) -> Result<Principal, AppError> {
     extensions.get::<Principal>().cloned().ok_or(AppError::Unauthenticated)
+}
+
+/// The address of the connected client (the proxy's, behind a reverse proxy), when the
+/// server was started with connection info. Forwarded headers are not trusted: anyone can send them.
+pub fn client_addr(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
 }

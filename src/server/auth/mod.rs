@@ -2,6 +2,7 @@
 //! (hashed, so every replica shares them and a copy of the store signs no one in), rate
 //! limits, and the built-in user of `--no-auth` mode.
 use std::{
+    net::IpAddr,
     num::NonZeroU32,
     sync::atomic::{AtomicBool, Ordering},
     time::Duration,
@@ -200,9 +201,12 @@ impl AuthService {
 
     /// Checks the password and starts a new session (any session the browser had is ended:
     /// the session id changes on sign-in).
-    pub async fn login(&self, input: &LoginInput, old_session: Option<&str>) -> AppResult<(UserView, String)> {
+    /// Failed attempts are limited per username *and* client address, so someone elsewhere
+    /// guessing a password cannot lock the real user out.
+    pub async fn login(&self, input: &LoginInput, old_session: Option<&str>, client: Option<IpAddr>) -> AppResult<(UserView, String)> {
         let username = input.username.trim().to_string();
-        self.check_rate(Limited::Login, &username.to_lowercase())?;
+        let client = client.map(|ip| ip.to_string()).unwrap_or_default();
+        self.check_rate(Limited::Login, &format!("{}|{client}", username.to_lowercase()))?;
         let found = self.store.user_with_hash(&username).await?;
         let password = input.password.clone();
         let phc = found.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| DECOY_HASH.clone());

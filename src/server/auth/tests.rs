@@ -54,6 +54,7 @@ fn cross_site_requests_are_recognised() {
     assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "app.example:8088")])));
     assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "app.example")])));
     assert!(!is_cross_site(&headers(&[])), "curl sends neither header and carries no browser cookies");
+    assert!(is_cross_site(&headers(&[("sec-fetch-site", "none"), ("origin", "https://evil.example"), ("host", "app.example")])), "a foreign Origin decides");
 }
 
 #[test]
@@ -74,9 +75,9 @@ fn spreadsheet_formulas_are_neutralised() {
 async fn sign_in_rotates_the_session_and_sign_out_ends_it() {
     let (_dir, auth) = service(Duration::from_secs(3600)).await;
     assert!(!auth.setup_needed().await.unwrap(), "the admin came from the environment");
-    let (user, first) = auth.login(&login("admin", "correct horse"), None).await.unwrap();
+    let (user, first) = auth.login(&login("admin", "correct horse"), None, None).await.unwrap();
     assert_eq!(user.role, Role::Admin);
-    let (_, second) = auth.login(&login("admin", "correct horse"), Some(&first)).await.unwrap();
+    let (_, second) = auth.login(&login("admin", "correct horse"), Some(&first), None).await.unwrap();
     assert_ne!(first, second);
     assert!(auth.principal(Some(&first), None).await.unwrap().is_none(), "the old session ended at sign-in");
     let p = auth.principal(Some(&second), None).await.unwrap().expect("signed in");
@@ -90,20 +91,23 @@ async fn sign_in_rotates_the_session_and_sign_out_ends_it() {
 #[tokio::test]
 async fn wrong_passwords_fail_and_are_rate_limited() {
     let (_dir, auth) = service(Duration::from_secs(3600)).await;
-    let e = auth.login(&login("admin", "wrong password"), None).await.unwrap_err();
+    let e = auth.login(&login("admin", "wrong password"), None, None).await.unwrap_err();
     assert_eq!(e.public_message(), "wrong username or password");
-    let e = auth.login(&login("nobody", "wrong password"), None).await.unwrap_err();
+    let e = auth.login(&login("nobody", "wrong password"), None, None).await.unwrap_err();
     assert_eq!(e.public_message(), "wrong username or password", "unknown users look the same");
-    auth.login(&login("admin", "wrong again"), None).await.unwrap_err();
-    auth.login(&login("admin", "and again"), None).await.unwrap_err();
-    let limited = auth.login(&login("admin", "correct horse"), None).await.unwrap_err();
+    auth.login(&login("admin", "wrong again"), None, None).await.unwrap_err();
+    auth.login(&login("admin", "and again"), None, None).await.unwrap_err();
+    let limited = auth.login(&login("admin", "correct horse"), None, None).await.unwrap_err();
     assert!(matches!(limited, AppError::RateLimited(_)), "{limited:?}");
+    // The same user from another address is not locked out by someone else's guesses.
+    let elsewhere = Some("192.0.2.7".parse().unwrap());
+    auth.login(&login("admin", "correct horse"), None, elsewhere).await.unwrap();
 }
 
 #[tokio::test]
 async fn idle_sessions_expire() {
     let (_dir, auth) = service(Duration::from_millis(0)).await;
-    let (_, token) = auth.login(&login("admin", "correct horse"), None).await.unwrap();
+    let (_, token) = auth.login(&login("admin", "correct horse"), None, None).await.unwrap();
     tokio::time::sleep(Duration::from_millis(5)).await;
     assert!(auth.principal(Some(&token), None).await.unwrap().is_none());
 }

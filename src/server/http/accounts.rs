@@ -25,8 +25,14 @@ use crate::{
 #[utoipa::path(post, path = "/api/v1/auth/login", security(()), request_body = LoginInput,
     responses((status = 200, body = UserView), (status = 400, body = ErrorBody, description = "wrong username or password"),
               (status = 429, body = ErrorBody)))]
-pub(super) async fn login(State(state): State<AppState>, headers: HeaderMap, ApiJson(input): ApiJson<LoginInput>) -> ApiResult<impl IntoResponse> {
-    let (user, token) = state.auth.login(&input, cookie_value(&headers, SESSION_COOKIE)).await?;
+pub(super) async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> ApiResult<impl IntoResponse> {
+    let client = crate::server::auth::middleware::client_addr(&extensions);
+    let (user, token) = state.auth.login(&input, cookie_value(&headers, SESSION_COOKIE), client).await?;
     let cookie = state.auth.session_cookie(Some(&token), is_https(&headers));
     Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(user)))
 }

@@ -62,3 +62,38 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     };
     ApiError { status, code, message, retry_after: None }
 }
+
+/// Errors that axum or tower produce before a handler runs (a too-large body, a bad query
+/// string, an unknown method, a missing route) come as plain text: give them the API's JSON
+/// error shape too, so clients parse one format.
+pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !api {
+        return response;
+    }
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    // Streams (exports, SSE) and successful responses pass untouched.
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", format!("the request body is larger than {} bytes", super::MAX_BODY_BYTES)),
+        StatusCode::NOT_FOUND => ("not_found", if text.is_empty() { "no such API path".to_string() } else { text }),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this API path does not take that method".to_string()),
+        s if s.is_server_error() => ("internal", "internal error".to_string()),
+        _ => ("invalid_input", if text.is_empty() { status.canonical_reason().unwrap_or("bad request").to_string() } else { text }),
+    };
+    let mut error = ApiError { status, code, message, retry_after: None }.into_response();
+    for (name, value) in parts.headers.iter().filter(|(n, _)| *n == axum::http::header::RETRY_AFTER || *n == axum::http::header::ALLOW) {
+        error.headers_mut().insert(name.clone(), value.clone());
+    }
+    error
+}

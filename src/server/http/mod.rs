@@ -24,6 +24,7 @@ use crate::{
 
 mod accounts;
 mod error;
+pub use error::json_errors;
 mod results;
 mod workspace;
 pub use error::{ApiError, ApiJson};

@@ -18,6 +18,23 @@ pub struct Store {
     backend: &'static str,
 }
 
+/// The SQLite store holds password hashes and session hashes: only the app's own user may
+/// read it. The file is made (or re-moded) 0600 before SQLite opens it, and SQLite gives its
+/// WAL and shared-memory files the mode of the database file.
+fn restrict_sqlite_file(url: &str) -> anyhow_like::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    let open = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path);
+    if let Err(e) = open.and_then(|_| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))) {
+        return Err(format!("cannot open the app store {path}: {e}").into());
+    }
+    Ok(())
+}
+
 impl Store {
     /// Connects and applies pending migrations.
     pub async fn connect(url: &str) -> anyhow_like::Result<Store> {
@@ -46,6 +63,9 @@ impl Store {
                     Ok(())
                 })
             });
+        }
+        if backend == "sqlite" {
+            restrict_sqlite_file(url)?;
         }
         let pool = options.connect(url).await.map_err(|e| format!("cannot open the app store: {e}"))?;
         sqlx::migrate!("./migrations")
