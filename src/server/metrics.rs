@@ -42,6 +42,16 @@ pub async fn track_http(request: Request, next: Next) -> Response {
     response
 }
 
+/// `/metrics` on the app port: for admins (a personal token works for a Prometheus scrape
+/// with `authorization`), since the figures describe everyone's use. The separate
+/// `--metrics-port` is meant for an internal network and serves `render` without sign-in.
+pub async fn render_for_admins(state: State<AppState>, crate::server::auth::SignedIn(me): crate::server::auth::SignedIn) -> axum::response::Response {
+    if me.user.role != crate::app::model::Role::Admin {
+        return crate::server::http::ApiError::from(crate::server::error::AppError::NotAllowed("only admins may read the metrics")).into_response();
+    }
+    render(state).await.into_response()
+}
+
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     metrics::gauge!("datasource_pools_open").set(state.datasources.pools().len() as f64);
     let (size, idle) = state.store.pool_usage();

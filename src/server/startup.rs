@@ -150,7 +150,7 @@ pub fn router(state: AppState) -> Router {
     metrics::handle();
     let mut app = Router::new();
     if state.metrics_on_app_port {
-        app = app.route("/metrics", get(metrics::render));
+        app = app.route("/metrics", get(metrics::render_for_admins));
     }
     app.nest("/api/v1", http::router())
         .leptos_routes(&state, routes, move || shell(options.clone()))

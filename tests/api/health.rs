@@ -70,6 +70,10 @@ async fn metrics_count_requests_by_route_asks_queries_and_pools() {
     assert_eq!(status, 200);
     let (status, _) = app.get("/api/v1/live").await;
     assert_eq!(status, 200);
+    // Anonymous readers and analysts are refused on the app port; admins read them.
+    assert_eq!(app.anon.get(app.url("/metrics")).send().await.unwrap().status(), 401);
+    let (_, analyst) = app.user("metrics-analyst", databaseai::app::model::Role::Analyst).await;
+    assert_eq!(analyst.get(app.url("/metrics")).send().await.unwrap().status(), 403);
     let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     for needle in [
         "http_requests_total{method=\"POST\",route=\"/api/v1/datasources/{id}/sql\",status=\"200\"}",

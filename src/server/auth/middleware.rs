@@ -82,7 +82,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     }
     // Scripts, styles and images are the same for everyone: no session lookup for each of them.
     let asset = !path.starts_with("/api/") && is_static_asset(&path);
-    if asset || path == "/metrics" {
+    if asset {
         return next.run(request).await;
     }
     let public = PUBLIC_PATHS.contains(&path.as_str());
@@ -99,7 +99,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     if public {
         return next.run(request).await;
     }
-    if path.starts_with("/api/") {
+    if path.starts_with("/api/") || path == "/metrics" {
         return ApiError::from(AppError::Unauthenticated).into_response();
     }
     let to = match state.auth.setup_needed().await {

@@ -24,10 +24,9 @@ use crate::{
 
 mod accounts;
 mod error;
-pub use error::json_errors;
 mod results;
 mod workspace;
-pub use error::{ApiError, ApiJson};
+pub use error::{json_errors, ApiError, ApiJson};
 use {accounts::*, results::*, workspace::*};
 
 /// Largest JSON body the API accepts.
