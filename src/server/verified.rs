@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::{
-    app::model::{UserView, VerifiedAnswer, VerifiedInput},
+    app::model::{Role, UserView, VerifiedAnswer, VerifiedInput},
     server::{
         ask::prompt::Example,
         auth::access::check_datasource,
@@ -76,7 +76,7 @@ pub async fn list(state: &AppState, user: &UserView, datasource_id: &str) -> App
 pub async fn create(state: &AppState, user: &UserView, datasource_id: &str, input: &VerifiedInput) -> AppResult<VerifiedAnswer> {
     check_datasource(state, user, datasource_id).await?;
     let (question, sql) = checked(state, datasource_id, input).await?;
-    let id = state.store.insert_verified(datasource_id, &user.id, &question, &sql, input.shared).await?;
+    let id = state.store.insert_verified(datasource_id, &user.id, &question, &sql, input.shared, is_admin(user)).await?;
     audit(state, user, datasource_id, "verified_saved", &question, &sql).await?;
     state.store.verified_answer(&id, &user.id).await?.ok_or(AppError::NotFound("verified answer"))
 }
@@ -85,9 +85,33 @@ pub async fn update(state: &AppState, user: &UserView, id: &str, input: &Verifie
     let current = state.store.verified_answer(id, &user.id).await?.filter(|v| v.mine).ok_or(AppError::NotFound("verified answer"))?;
     check_datasource(state, user, &current.datasource_id).await?;
     let (question, sql) = checked(state, &current.datasource_id, input).await?;
-    state.store.update_verified(id, &user.id, &question, &sql, input.shared).await?;
+    state.store.update_verified(id, &user.id, &question, &sql, input.shared, is_admin(user)).await?;
     audit(state, user, &current.datasource_id, "verified_saved", &question, &sql).await?;
     state.store.verified_answer(id, &user.id).await?.ok_or(AppError::NotFound("verified answer"))
+}
+
+fn is_admin(user: &UserView) -> bool {
+    user.role == Role::Admin
+}
+
+/// An admin vouches for someone's shared pair, so it may go into other people's prompts.
+pub async fn approve(state: &AppState, user: &UserView, id: &str) -> AppResult<VerifiedAnswer> {
+    if !is_admin(user) {
+        return Err(AppError::NotAllowed("only admins approve verified answers"));
+    }
+    let current = state.store.verified_answer(id, &user.id).await?.ok_or(AppError::NotFound("verified answer"))?;
+    check_datasource(state, user, &current.datasource_id).await?;
+    if !state.store.approve_verified(id).await? {
+        return Err(AppError::InvalidInput("only shared verified answers need approval".into()));
+    }
+    audit(state, user, &current.datasource_id, "verified_approved", &current.question, &current.sql).await?;
+    state.store.verified_answer(id, &user.id).await?.ok_or(AppError::NotFound("verified answer"))
+}
+
+/// The pairs that may go into `viewer`'s prompt: their own, and shared ones an admin vouched
+/// for (anyone else's text in a prompt is a way to steer the model).
+pub fn usable_as_examples(pairs: Vec<VerifiedAnswer>) -> Vec<VerifiedAnswer> {
+    pairs.into_iter().filter(|p| p.mine || p.approved).collect()
 }
 
 pub async fn delete(state: &AppState, user: &UserView, id: &str) -> AppResult<()> {
@@ -132,7 +156,7 @@ pub async fn import_csv(state: &AppState, user: &UserView, datasource_id: &str, 
         return Err(AppError::InvalidInput("the CSV has no rows".into()));
     }
     for (question, sql, shared) in &pairs {
-        state.store.insert_verified(datasource_id, &user.id, question, sql, *shared).await?;
+        state.store.insert_verified(datasource_id, &user.id, question, sql, *shared, is_admin(user)).await?;
     }
     audit(state, user, datasource_id, "verified_imported", &format!("{} pairs", pairs.len()), "").await?;
     Ok(pairs.len())
@@ -155,7 +179,14 @@ mod tests {
     use super::*;
 
     fn pair(id: &str, q: &str) -> VerifiedAnswer {
-        VerifiedAnswer { id: id.into(), datasource_id: "d".into(), question: q.into(), sql: format!("SELECT '{id}'"), shared: false, author: "a".into(), mine: true, updated_at_ms: 0 }
+        VerifiedAnswer { id: id.into(), datasource_id: "d".into(), question: q.into(), sql: format!("SELECT '{id}'"), shared: false, approved: false, author: "a".into(), mine: true, updated_at_ms: 0 }
+    }
+
+    #[test]
+    fn only_own_or_approved_pairs_reach_a_prompt() {
+        let others = |id: &str, approved: bool| VerifiedAnswer { mine: false, shared: true, approved, ..pair(id, "q") };
+        let usable = usable_as_examples(vec![pair("own", "q"), others("unapproved", false), others("approved", true)]);
+        assert_eq!(usable.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), vec!["own", "approved"]);
     }
 
     #[test]

@@ -102,6 +102,43 @@ async fn verified_answers_are_checked_kept_per_author_and_guide_similar_question
     assert_eq!(app.send(Method::DELETE, &format!("/api/v1/verified/{vid}"), Value::Null).await.0, 204);
 }
 
+/// An analyst's shared answer is text written into other people's prompts: it reaches them
+/// only after an admin approved it, and an edit needs approval again.
+#[tokio::test]
+async fn a_shared_answer_reaches_other_prompts_only_once_an_admin_approved_it() {
+    let reply = || answer("SELECT count(*) FROM orders", "Counts orders.");
+    let stub = StubLlm::start(vec![reply(), reply(), reply()]).await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
+    let demo = app.demo_id().await;
+    let url = app.url(&format!("/api/v1/datasources/{demo}/verified"));
+    let (_, ana) = app.user("ana", Role::Analyst).await;
+    let (status, shared) = call(&ana, Method::POST, &url, Some(json!({"question": "How many orders were placed in total?", "sql": "SELECT count(*) AS n FROM orders", "shared": true}))).await;
+    assert_eq!((status, shared["approved"].as_bool()), (201, Some(false)), "{shared}");
+    let vid = shared["id"].as_str().unwrap().to_string();
+    let ask_path = format!("/api/v1/datasources/{demo}/ask");
+    let ask = |question: &str| app.post(&ask_path, json!({ "question": question }));
+
+    let (_, before) = ask("How many orders were placed?").await;
+    assert_eq!(before["examples"], json!([]), "not approved: not in the admin's prompt");
+    assert!(!prompt_of(&stub.requests()[0]).contains("AS n FROM orders"));
+    // Analysts cannot approve, not even their own.
+    let approve_url = app.url(&format!("/api/v1/verified/{vid}/approve"));
+    assert_eq!(call(&ana, Method::POST, &approve_url, None).await.0, 403);
+    let (status, approved) = app.post(&format!("/api/v1/verified/{vid}/approve"), json!(null)).await;
+    assert_eq!((status, approved["approved"].as_bool()), (200, Some(true)), "{approved}");
+    let (_, after) = ask("How many orders were placed?").await;
+    assert_eq!(after["examples"], json!(["How many orders were placed in total?"]));
+    assert!(prompt_of(&stub.requests()[1]).contains("AS n FROM orders"));
+
+    // An edit by the analyst needs approval again.
+    let (status, edited) = call(&ana, Method::PUT, &app.url(&format!("/api/v1/verified/{vid}")), Some(json!({"question": "How many orders were placed in total?", "sql": "SELECT count(*) AS total FROM orders", "shared": true}))).await;
+    assert_eq!((status, edited["approved"].as_bool()), (200, Some(false)), "{edited}");
+    let (_, again) = ask("How many orders were placed?").await;
+    assert_eq!(again["examples"], json!([]));
+    let audit = app.get("/api/v1/audit").await.1.to_string();
+    assert!(audit.contains("verified_approved"), "the approval is audited");
+}
+
 #[tokio::test]
 async fn the_eval_command_runs_a_datasources_verified_answers_as_a_test_suite() {
     let stub = StubLlm::start(vec![

@@ -30,6 +30,13 @@ pub async fn save_verified(datasource_id: String, id: Option<String>, input: Ver
     Ok(saved.map_err(Failure::from))
 }
 
+/// An admin approves a shared verified answer for other people's prompts.
+#[server(input = Json, endpoint = "verified/approve")]
+pub async fn approve_verified(id: String) -> Result<Outcome<VerifiedAnswer>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(crate::server::verified::approve(&state, &me, &id).await.map_err(Failure::from))
+}
+
 #[server(input = Json, endpoint = "verified/delete")]
 pub async fn delete_verified(id: String) -> Result<Outcome<()>, ServerFnError> {
     let (state, me) = signed_in!();

@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 
 use crate::app::{
-    api::{delete_verified, import_verified, list_verified, outcome, save_verified},
+    api::{approve_verified, delete_verified, import_verified, list_verified, outcome, save_verified},
     components::result_table::CurrentDatasource,
     model::{VerifiedAnswer, VerifiedInput},
+    session::AdminOnly,
 };
 
 /// Bumped when a verified answer changes, so the list reloads.
@@ -87,6 +88,15 @@ pub fn VerifiedPanel(id: Signal<String>) -> impl IntoView {
             version.update(|n| *n += 1);
         }
     });
+    let approve = Action::new(|vid: &String| {
+        let vid = vid.clone();
+        async move { outcome(approve_verified(vid).await) }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = approve.value().get() {
+            version.update(|n| *n += 1);
+        }
+    });
     let import = Action::new(move |csv: &String| {
         let csv = csv.clone();
         async move { outcome(import_verified(id.get_untracked(), csv).await) }
@@ -121,7 +131,8 @@ pub fn VerifiedPanel(id: Signal<String>) -> impl IntoView {
                     {move || Suspend::new(async move { list.await.map(|l| format!("({})", l.len())).unwrap_or_default() })}
                 </Transition>
             </summary>
-            <p class="small muted">"Questions with SQL someone confirmed. The closest ones are shown to the model as examples for new questions."</p>
+            <p class="small muted">"Questions with SQL someone confirmed. The closest ones are shown to the model as examples for new questions (someone else's shared answer only once an admin approved it)."</p>
+            {move || approve.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <div class="form-actions">
                 <a class="button" href=move || format!("/api/v1/datasources/{}/verified/export", id.get()) download="verified-answers.csv">"Export CSV"</a>
                 <label class="button file-button">"Import CSV" <input type="file" accept=".csv,text/csv" name="verified_import" on:change=on_file/></label>
@@ -136,7 +147,7 @@ pub fn VerifiedPanel(id: Signal<String>) -> impl IntoView {
                         Ok(items) if items.is_empty() => view! { <p class="muted">"None yet: mark an answer as correct to add one."</p> }.into_any(),
                         Ok(items) => view! {
                             <ul class="verified-list">
-                                {items.into_iter().map(|v| view! { <VerifiedItem v editing remove/> }).collect_view()}
+                                {items.into_iter().map(|v| view! { <VerifiedItem v editing remove approve/> }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
@@ -148,7 +159,12 @@ pub fn VerifiedPanel(id: Signal<String>) -> impl IntoView {
 }
 
 #[component]
-fn VerifiedItem(v: VerifiedAnswer, editing: RwSignal<Option<String>>, remove: Action<String, Result<(), String>>) -> impl IntoView {
+fn VerifiedItem(
+    v: VerifiedAnswer,
+    editing: RwSignal<Option<String>>,
+    remove: Action<String, Result<(), String>>,
+    approve: Action<String, Result<VerifiedAnswer, String>>,
+) -> impl IntoView {
     let item = StoredValue::new(v.clone());
     let vid = v.id.clone();
     let is_editing = move || editing.get().as_deref() == Some(vid.as_str());
@@ -156,14 +172,23 @@ fn VerifiedItem(v: VerifiedAnswer, editing: RwSignal<Option<String>>, remove: Ac
         <li data-question=v.question.clone()>
             <Show when=is_editing.clone() fallback=move || {
                 let v = item.get_value();
-                let (id_edit, id_remove) = (v.id.clone(), v.id.clone());
+                let (id_edit, id_remove, id_approve) = (v.id.clone(), v.id.clone(), StoredValue::new(v.id.clone()));
+                let awaiting = v.shared && !v.approved;
                 view! {
                     <p class="question-text">{v.question.clone()}</p>
                     <pre class="sql">{v.sql.clone()}</pre>
                     <p class="small muted">
                         {format!("by {}", v.author)}
                         {v.shared.then(|| view! { " · " <span class="badge">"shared"</span> })}
+                        {awaiting.then(|| view! { " · " <span class="badge warn" title="Not used in other people's prompts until an admin approves it">"awaiting approval"</span> })}
                     </p>
+                    {awaiting.then(|| view! {
+                        <AdminOnly>
+                            <div class="answer-actions">
+                                <button class="small" on:click=move |_| { approve.dispatch(id_approve.get_value()); }>"Approve for everyone's prompts"</button>
+                            </div>
+                        </AdminOnly>
+                    })}
                     {v.mine.then(|| view! {
                         <div class="answer-actions">
                             <button class="small" on:click=move |_| editing.set(Some(id_edit.clone()))>"Edit"</button>

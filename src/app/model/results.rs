@@ -68,6 +68,10 @@ pub struct VerifiedAnswer {
     pub sql: String,
     /// Visible to everyone who may use the datasource (else only to its author).
     pub shared: bool,
+    /// An admin vouched for it (an admin wrote it, or approved it). Only then does a shared
+    /// pair go into other people's prompts as an example.
+    #[serde(default)]
+    pub approved: bool,
     pub author: String,
     /// The signed-in user wrote it (and may edit or delete it).
     pub mine: bool,

@@ -201,7 +201,7 @@ impl AskService {
             .iter()
             .map(|t| prompt::PastTurn { question: t.question.clone(), sql: t.sql.clone() })
             .collect();
-        let verified = self.store.verified_answers(datasource_id, Some(&user.id)).await?;
+        let verified = crate::server::verified::usable_as_examples(self.store.verified_answers(datasource_id, Some(&user.id)).await?);
         let examples = crate::server::verified::closest(question, &verified, exclude);
         if !examples.is_empty() {
             progress(AskEvent::ExamplesChosen { questions: examples.iter().map(|e| e.question.clone()).collect() });

@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/datasources/{id}/verified/export", get(export_verified))
         .route("/datasources/{id}/verified/import", post(import_verified))
         .route("/verified/{id}", axum::routing::put(update_verified).delete(delete_verified))
+        .route("/verified/{id}/approve", post(approve_verified))
         .route("/datasources", get(list_datasources).post(create_datasource))
         .route("/datasources/{id}", get(get_datasource).put(update_datasource).delete(delete_datasource))
         .route("/datasources/{id}/sharing", get(get_sharing).put(set_sharing))
@@ -90,7 +91,7 @@ Authenticate with a personal token (`Authorization: Bearer dbai_…`) or a sessi
           list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource, get_sharing, set_sharing,
           test_datasource, get_schema, run_sql, export, ask, ask_stream, list_conversations, get_conversation, cancel_query,
           get_llm_settings, save_llm_settings, reset_llm_settings, test_llm_settings,
-          history, list_verified, create_verified, update_verified, delete_verified, export_verified, import_verified),
+          history, list_verified, create_verified, update_verified, approve_verified, delete_verified, export_verified, import_verified),
     components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, AskRequest, AskResponse,
                        AskAttempt, ConversationSummary, ConversationTurn, LlmProviderView, LlmProviderInput, LlmTestResult, ErrorBody, ErrorDetail, Health, Cancelled,
                        LoginInput, UserView, Role, ExportRequest, ExportFormat, SessionInfo, NewUserInput, TokenView, CreatedToken, NewTokenInput, DatasourceSharing, AuditEntry,

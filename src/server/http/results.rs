@@ -61,6 +61,14 @@ pub(super) async fn update_verified(
     Ok(Json(verified::update(&state, &me.user, &id, &input).await?))
 }
 
+/// An admin approves someone's shared verified answer: only approved shared answers go into
+/// other people's prompts as examples.
+#[utoipa::path(post, path = "/api/v1/verified/{id}/approve",
+    responses((status = 200, body = VerifiedAnswer), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn approve_verified(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<VerifiedAnswer>> {
+    Ok(Json(verified::approve(&state, &me.user, &id).await?))
+}
+
 #[utoipa::path(delete, path = "/api/v1/verified/{id}", responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(super) async fn delete_verified(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<StatusCode> {
     verified::delete(&state, &me.user, &id).await?;
