@@ -99,3 +99,29 @@ test("a verified answer guides a similar question, and verified answers move as 
   await expect(panel.getByRole("alert")).toContainText("line 2");
   await expect(panel.locator("li")).toHaveCount(2);
 });
+
+test("an analyst's shared answer waits for an admin's approval before it guides other people", async ({ page, playwright, baseURL, consoleProblems }) => {
+  // An analyst shares a verified answer (through the API, as a script would).
+  const created = await page.request.post("/api/v1/users", { data: { username: "vera", password: "vera-password-1", role: "analyst" } });
+  expect(created.status()).toBe(201);
+  const vera = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+  expect((await vera.post("/api/v1/auth/login", { data: { username: "vera", password: "vera-password-1" } })).status()).toBe(200);
+  await openDemo(page);
+  const demoId = page.url().split("/datasources/")[1].split(/[?#]/)[0];
+  const shared = await vera.post(`/api/v1/datasources/${demoId}/verified`, {
+    data: { question: "How many reviews are there per rating?", sql: "SELECT rating, count(*) AS n FROM reviews GROUP BY rating ORDER BY rating", shared: true },
+  });
+  expect(shared.status()).toBe(201);
+  await vera.dispose();
+
+  // The admin sees it waiting, approves it, and the badge goes.
+  await page.reload();
+  const panel = page.getByTestId("verified-panel");
+  await panel.locator("summary").click();
+  const item = panel.locator("li", { hasText: "How many reviews are there per rating?" });
+  await expect(item.locator(".badge.warn")).toHaveText("awaiting approval");
+  await page.screenshot({ path: "test-results/verified-awaiting-approval.png", fullPage: true });
+  await item.getByRole("button", { name: "Approve for everyone's prompts" }).click();
+  await expect(panel.locator("li", { hasText: "How many reviews are there per rating?" }).locator(".badge.warn")).toHaveCount(0);
+  await expect(panel.locator("li", { hasText: "How many reviews are there per rating?" })).toContainText("shared");
+});

@@ -45,19 +45,23 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// `Sec-Fetch-Site`; older ones at least send `Origin` on cross-origin POSTs. Clients that
 /// send neither (curl, scripts) carry no ambient cookies from a victim's browser.
 pub fn is_cross_site(headers: &HeaderMap) -> bool {
-    // A foreign Origin is cross-site whatever Sec-Fetch-Site claims (`none` is only for
-    // navigations a person started, which carry no foreign Origin).
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("null");
-        if !origin_host.eq_ignore_ascii_case(host) {
-            return true;
+    let foreign_origin = || match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("null");
+            !origin_host.eq_ignore_ascii_case(host)
         }
+        None => false,
+    };
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        // Set by the browser itself. Same-origin form posts may carry `Origin: null` (our
+        // no-referrer policy), so the Origin cannot overrule it.
+        Some("same-origin") => false,
+        // A navigation the person started carries no foreign Origin; one that does is forged.
+        Some("none") => foreign_origin(),
+        Some(_) => true,
+        None => foreign_origin(),
     }
-    headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|site| !matches!(site, "same-origin" | "none"))
 }
 
 /// Whether the browser reached us over HTTPS (directly or through a proxy that says so).

@@ -54,7 +54,8 @@ fn cross_site_requests_are_recognised() {
     assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "app.example:8088")])));
     assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "app.example")])));
     assert!(!is_cross_site(&headers(&[])), "curl sends neither header and carries no browser cookies");
-    assert!(is_cross_site(&headers(&[("sec-fetch-site", "none"), ("origin", "https://evil.example"), ("host", "app.example")])), "a foreign Origin decides");
+    assert!(is_cross_site(&headers(&[("sec-fetch-site", "none"), ("origin", "https://evil.example"), ("host", "app.example")])), "none with a foreign Origin is forged");
+    assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin"), ("origin", "null"), ("host", "app.example")])), "same-origin form posts under no-referrer");
 }
 
 #[test]
