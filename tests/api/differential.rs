@@ -222,6 +222,14 @@ fn statements(v: &Vocabulary, corpora: &[&str]) -> Vec<String> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ v.dialect as u64);
     let mut out: Vec<String> = corpora.iter().flat_map(|c| corpus(c)).collect();
     out.extend((0..GENERATED).map(|_| generate(&mut rng, v)));
+    // More statements from files, e.g. what a long fuzzing run kept (`scripts/fuzz 3600`).
+    if let Ok(dir) = std::env::var("DATABASEAI_DIFFERENTIAL_EXTRA") {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{dir}: {e}")).flatten() {
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                out.push(text);
+            }
+        }
+    }
     out
 }
 

@@ -108,6 +108,9 @@ pub fn validate(sql: &str, dialect: SqlDialect) -> Result<ValidatedSql, Rejectio
         SqlDialect::Postgres => postgres::validate(sql)?,
         SqlDialect::MySql | SqlDialect::Sqlite => mysql_sqlite::validate(sql, dialect)?,
     };
+    // Escapes (`U&"\008f"`, `'\x0b'`) can decode to characters the text itself could not
+    // carry: what runs obeys the same rule as what was typed.
+    refuse_ambiguous_characters(&sql)?;
     Ok(ValidatedSql { sql, kind, dialect })
 }
 
