@@ -97,6 +97,9 @@ async fn mariadb_comment_differentials_are_refused_and_comments_never_reach_the_
     let db = create_mysql_database(SHOP_MYSQL).await;
     let id = add_mysql_datasource(&app, "shop (MariaDB)", &db, "root", None).await;
     let path = format!("/api/v1/datasources/{id}/sql");
+    let (status, _) = app.send(Method::PUT, &format!("/api/v1/datasources/{id}/sharing"), json!({"everyone": true})).await;
+    assert_eq!(status, 200);
+    let (_, analyst) = app.user("eve", Role::Analyst).await;
     let outfile = format!("/tmp/{}", unique("dbai_outfile"));
     for space in ['\u{00A0}', '\u{2003}', '\u{3000}'] {
         for payload in [
@@ -108,6 +111,8 @@ async fn mariadb_comment_differentials_are_refused_and_comments_never_reach_the_
             let (status, body) = app.post(&path, json!({ "sql": sql })).await;
             assert_refused(status, &body, &sql);
             assert!(body["error"]["message"].as_str().unwrap().contains(&format!("U+{:04X}", space as u32)), "{body}");
+            let (status, body) = call(&analyst, Method::POST, &app.url(&path), Some(json!({ "sql": sql }))).await;
+            assert_refused(status, &body, &sql);
         }
         let sql = format!("SELECT t.a --{space}, 1 INTO OUTFILE '{outfile}' FROM (SELECT 1 AS a) t");
         let (status, body) = app.post(&path, json!({ "sql": sql })).await;
@@ -150,23 +155,33 @@ async fn sqlite_queries_cannot_take_the_servers_memory() {
 }
 
 #[tokio::test]
-async fn an_exhausted_pool_answers_busy_with_retry_after() {
+async fn an_exhausted_pool_answers_busy_with_retry_after_and_each_user_keeps_a_share() {
     let app = spawn_app(StoreKind::Sqlite, &["--no-demo", "--statement-timeout-ms", "9000"]).await;
     let db = create_pg_database(SHOP_SQL).await;
     let id = app.add_pg_datasource("shop", &db, "postgres").await;
+    let (status, _) = app.send(Method::PUT, &format!("/api/v1/datasources/{id}/sharing"), json!({"everyone": true})).await;
+    assert_eq!(status, 200);
     let path = app.url(&format!("/api/v1/datasources/{id}/sql"));
-    // Four slow queries hold the datasource's four connections for up to nine seconds.
+    let (_, ann) = app.user("ann", Role::Analyst).await;
+    let (_, bob) = app.user("bob", Role::Analyst).await;
+    let (_, cid) = app.user("cid", Role::Analyst).await;
+    // Ann and Bob each run two slow queries: their shares, and together the four connections.
     let slow = json!({"sql": "SELECT count(*) FROM generate_series(1, 2000000000) a"});
-    let client = reqwest::Client::new();
-    let token = token_for(&app.state, &app.admin).await;
-    let holders: Vec<_> = (0..4)
-        .map(|_| {
-            let (client, path, slow, token) = (client.clone(), path.clone(), slow.clone(), token.clone());
-            tokio::spawn(async move { client.post(&path).bearer_auth(token).json(&slow).send().await.map(|r| r.status().as_u16()) })
+    let holders: Vec<_> = [&ann, &ann, &bob, &bob]
+        .into_iter()
+        .map(|client| {
+            let (client, path, slow) = (client.clone(), path.clone(), slow.clone());
+            tokio::spawn(async move { client.post(&path).json(&slow).send().await.map(|r| r.status().as_u16()) })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let response = client.post(&path).bearer_auth(&token).json(&json!({"sql": "SELECT 1"})).send().await.unwrap();
+    // A third query of Ann's is refused at once: one person cannot take the whole pool.
+    let started = Instant::now();
+    let response = ann.post(&path).json(&json!({"sql": "SELECT 1"})).send().await.unwrap();
+    assert_eq!((response.status().as_u16(), started.elapsed() < Duration::from_secs(1)), (503, true));
+    assert_eq!(response.headers()["retry-after"], "2");
+    // Cid waits for a connection and, with none free, gets a clear busy answer, not a 500.
+    let response = cid.post(&path).json(&json!({"sql": "SELECT 1"})).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 503);
     assert_eq!(response.headers()["retry-after"], "2");
     let body: Value = response.json().await.unwrap();
@@ -174,6 +189,6 @@ async fn an_exhausted_pool_answers_busy_with_retry_after() {
     for h in holders {
         let _ = h.await;
     }
-    let (status, _) = app.post(&format!("/api/v1/datasources/{id}/sql"), json!({"sql": "SELECT 1"})).await;
+    let (status, _) = call(&cid, Method::POST, &path, Some(json!({"sql": "SELECT 1"}))).await;
     assert_eq!(status, 200, "the pool recovers");
 }

@@ -89,6 +89,7 @@ pub async fn schema(state: &AppState, user: &UserView, id: &str, refresh: bool) 
 pub async fn run_sql(state: &AppState, user: &UserView, id: &str, request: &SqlRequest) -> AppResult<QueryResult> {
     let datasource = get_datasource(state, user, id).await?;
     let scoped = SqlRequest { query_id: request.query_id.as_deref().map(|q| scoped_id(user, q)), ..request.clone() };
+    let _slot = state.datasources.shares().take(id, &user.id)?;
     let started = std::time::Instant::now();
     let outcome = state.datasources.run_sql(id, &scoped).await;
     let status = match &outcome {
@@ -121,6 +122,7 @@ pub async fn history(state: &AppState, user: &UserView, search: &str, offset: i6
 /// Starts an export of the user's SQL (guard, export row cap) and logs it.
 pub async fn export(state: &AppState, user: &UserView, id: &str, request: &ExportRequest) -> AppResult<ExportFile> {
     let datasource = get_datasource(state, user, id).await?;
+    let _slot = state.datasources.shares().take(id, &user.id)?;
     let rx = state.datasources.export_rows(id, &request.sql, request.format, None).await;
     let started = std::time::Instant::now();
     let outcome = match rx {

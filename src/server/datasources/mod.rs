@@ -25,6 +25,7 @@ pub mod config;
 pub mod netpolicy;
 pub mod pool;
 pub mod probe;
+pub mod share;
 
 use config::DatasourceConfig;
 pub use pool::DatasourcePool;
@@ -48,6 +49,7 @@ pub struct DatasourceService {
     pools: PoolRegistry,
     schemas: RwLock<HashMap<String, Arc<SchemaInfo>>>,
     cancels: CancelRegistry,
+    shares: share::UserShares,
 }
 
 impl DatasourceService {
@@ -59,7 +61,13 @@ impl DatasourceService {
             pools: PoolRegistry::default(),
             schemas: RwLock::new(HashMap::new()),
             cancels: CancelRegistry::default(),
+            shares: share::UserShares::default(),
         }
+    }
+
+    /// Each person's share of a datasource's connections (see `share`).
+    pub fn shares(&self) -> &share::UserShares {
+        &self.shares
     }
 
     pub fn policy(&self) -> &DatasourcePolicy {

@@ -136,43 +136,15 @@ pub fn is_allowed_function(dialect: SqlDialect, name: &str) -> bool {
         || (dialect == SqlDialect::Sqlite && SQLITE_PRAGMA_FUNCTIONS.contains(&name))
 }
 
-/// Metadata views that describe the schema and hold no credentials or other sessions' data.
-const POSTGRES_METADATA: &[(&str, &str)] = &[
-    ("information_schema", "tables"),
-    ("information_schema", "columns"),
-    ("information_schema", "views"),
-    ("information_schema", "schemata"),
-    ("information_schema", "table_constraints"),
-    ("information_schema", "key_column_usage"),
-    ("information_schema", "referential_constraints"),
-    ("information_schema", "constraint_column_usage"),
-    ("information_schema", "check_constraints"),
-    ("information_schema", "element_types"),
-    ("information_schema", "sequences"),
-    ("pg_catalog", "pg_tables"),
-    ("pg_catalog", "pg_views"),
-    ("pg_catalog", "pg_matviews"),
-    ("pg_catalog", "pg_indexes"),
-    ("pg_catalog", "pg_class"),
-    ("pg_catalog", "pg_namespace"),
-    ("pg_catalog", "pg_attribute"),
-    ("pg_catalog", "pg_type"),
-    ("pg_catalog", "pg_enum"),
-    ("pg_catalog", "pg_constraint"),
-    ("pg_catalog", "pg_index"),
-    ("pg_catalog", "pg_description"),
-    ("pg_catalog", "pg_inherits"),
-];
-
-const MYSQL_METADATA: &[(&str, &str)] = &[
-    ("information_schema", "tables"),
-    ("information_schema", "columns"),
-    ("information_schema", "views"),
-    ("information_schema", "schemata"),
-    ("information_schema", "table_constraints"),
-    ("information_schema", "key_column_usage"),
-    ("information_schema", "referential_constraints"),
-    ("information_schema", "statistics"),
+/// Metadata views that describe the schema and hold no credentials or other sessions' data:
+/// the standard `information_schema` views both servers have, and each server's own.
+const INFORMATION_SCHEMA_VIEWS: &[&str] =
+    &["tables", "columns", "views", "schemata", "table_constraints", "key_column_usage", "referential_constraints"];
+const POSTGRES_INFORMATION_SCHEMA_VIEWS: &[&str] = &["constraint_column_usage", "check_constraints", "element_types", "sequences"];
+const MYSQL_INFORMATION_SCHEMA_VIEWS: &[&str] = &["statistics"];
+const POSTGRES_CATALOG_VIEWS: &[&str] = &[
+    "pg_tables", "pg_views", "pg_matviews", "pg_indexes", "pg_class", "pg_namespace", "pg_attribute", "pg_type", "pg_enum",
+    "pg_constraint", "pg_index", "pg_description", "pg_inherits",
 ];
 
 /// Schemas that belong to a server, not to the datasource's data. One list for every
@@ -184,12 +156,14 @@ pub fn is_system_schema(schema: &str) -> bool {
 
 /// Whether a relation of a system schema is one of the harmless metadata views.
 pub fn is_allowed_metadata(dialect: SqlDialect, schema: &str, relation: &str) -> bool {
-    let list = match dialect {
-        SqlDialect::Postgres => POSTGRES_METADATA,
-        SqlDialect::MySql => MYSQL_METADATA,
-        SqlDialect::Sqlite => &[],
-    };
-    list.contains(&(schema, relation))
+    match (dialect, schema) {
+        (SqlDialect::Postgres, "information_schema") => {
+            INFORMATION_SCHEMA_VIEWS.contains(&relation) || POSTGRES_INFORMATION_SCHEMA_VIEWS.contains(&relation)
+        }
+        (SqlDialect::Postgres, "pg_catalog") => POSTGRES_CATALOG_VIEWS.contains(&relation),
+        (SqlDialect::MySql, "information_schema") => INFORMATION_SCHEMA_VIEWS.contains(&relation) || MYSQL_INFORMATION_SCHEMA_VIEWS.contains(&relation),
+        _ => false,
+    }
 }
 
 /// Refusal reason for reading `schema.relation` (schema as written, or the one the server
