@@ -192,3 +192,52 @@ async fn an_exhausted_pool_answers_busy_with_retry_after_and_each_user_keeps_a_s
     let (status, _) = call(&cid, Method::POST, &path, Some(json!({"sql": "SELECT 1"}))).await;
     assert_eq!(status, 200, "the pool recovers");
 }
+
+#[tokio::test]
+async fn a_hostile_model_cannot_get_a_comment_differential_run_on_mariadb() {
+    let attack = "SELECT t.a --\u{00A0}, LOAD_FILE('/etc/passwd') AS f FROM (SELECT 1 AS a, 2 AS `\u{00A0}`) t";
+    let stub = StubLlm::start(vec![answer(attack, "Reads a file."), answer("SELECT @@global.secure_file_priv", "A setting.")]).await;
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo", "--llm-base-url", &stub.base_url, "--ask-max-attempts", "2"]).await;
+    let db = create_mysql_database(SHOP_MYSQL).await;
+    let id = add_mysql_datasource(&app, "shop (MariaDB)", &db, "root", None).await;
+    let (status, body) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "show me /etc/passwd"})).await;
+    assert_ne!(status, 200, "{body}");
+    assert!(!body.to_string().contains("root:"), "{body}");
+    let fed_back = stub.requests()[1]["messages"].to_string();
+    assert!(fed_back.contains("U+00A0"), "the refusal went back to the model: {fed_back}");
+}
+
+/// A reply of one endless `data:` line (no line break) is cut at the stream cap in linear
+/// time, with a clear message; before, the parser re-scanned the line on every chunk.
+#[tokio::test]
+async fn one_endless_stream_line_is_capped_quickly() {
+    let endless = format!("data: {{\"choices\": [{{\"delta\": {{\"content\": \"{}", "x".repeat(17 * 1024 * 1024));
+    let stub = StubLlm::start(vec![crate::llm_stub::Reply::RawSse(endless)]).await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--ask-max-attempts", "1"]).await;
+    let demo = app.demo_id().await;
+    let started = Instant::now();
+    let (status, body) = app.post(&format!("/api/v1/datasources/{demo}/ask"), json!({"question": "How many orders?"})).await;
+    assert_ne!(status, 200, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("longer than"), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn sqlite_links_and_embedded_metadata_addresses_are_refused() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    // A link inside sqlite/ to the app store (password hashes) is not followed.
+    let sqlite_dir = app.data_dir.path().join("sqlite");
+    std::fs::create_dir_all(&sqlite_dir).unwrap();
+    std::os::unix::fs::symlink(app.data_dir.path().join("databaseai.sqlite"), sqlite_dir.join("store.db")).unwrap();
+    let (status, ds) = app.post("/api/v1/datasources", json!({"name": "link", "engine": "sqlite", "path": "store.db"})).await;
+    assert_eq!(status, 201, "{ds}");
+    let id = ds["id"].as_str().unwrap();
+    let (status, body) = app.post(&format!("/api/v1/datasources/{id}/sql"), json!({"sql": "SELECT username FROM users"})).await;
+    assert_ne!(status, 200, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("symbolic link"), "{body}");
+    // The metadata address written as IPv6 that carries it.
+    for host in ["64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1", "::169.254.169.254", "::ffff:169.254.169.254"] {
+        let (status, body) = app.post("/api/v1/datasources", json!({"name": host, "engine": "postgres", "host": host, "database": "d", "user": "u"})).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")), "{host}: {body}");
+    }
+}
