@@ -22,6 +22,7 @@ use super::{
 };
 use crate::app::model::{LoginInput, NewUserInput, Role, UserView};
 
+mod backoff;
 pub mod access;
 pub mod accounts;
 pub mod middleware;
@@ -63,6 +64,7 @@ pub struct AuthService {
     /// Cached once true: the first admin exists (on any replica).
     has_users: AtomicBool,
     login_limit: DefaultKeyedRateLimiter<String>,
+    login_backoff: backoff::LoginBackoff,
     ask_limit: DefaultKeyedRateLimiter<String>,
     test_limit: DefaultKeyedRateLimiter<String>,
 }
@@ -146,6 +148,7 @@ impl AuthService {
         Ok(AuthService {
             store,
             login_limit: RateLimiter::keyed(per_minute(settings.login_per_minute)),
+            login_backoff: backoff::LoginBackoff::default(),
             ask_limit: RateLimiter::keyed(per_minute(settings.ask_per_minute)),
             test_limit: RateLimiter::keyed(per_minute(settings.test_per_minute)),
             settings,
@@ -206,7 +209,11 @@ impl AuthService {
     pub async fn login(&self, input: &LoginInput, old_session: Option<&str>, client: Option<IpAddr>) -> AppResult<(UserView, String)> {
         let username = input.username.trim().to_string();
         let client = client.map(|ip| ip.to_string()).unwrap_or_default();
-        self.check_rate(Limited::Login, &format!("{}|{client}", username.to_lowercase()))?;
+        let key = format!("{}|{client}", username.to_lowercase());
+        self.check_rate(Limited::Login, &key)?;
+        if let Some(wait) = self.login_backoff.wait(&key) {
+            return Err(AppError::RateLimited(wait.as_secs().max(1)));
+        }
         let found = self.store.user_with_hash(&username).await?;
         let password = input.password.clone();
         let phc = found.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| DECOY_HASH.clone());
@@ -216,10 +223,12 @@ impl AuthService {
         let user = match found {
             Some((user, Some(_))) if matches => user,
             _ => {
+                self.login_backoff.failed(&key);
                 self.store.append_audit(&AuditRecord::event(None, &username, "login_failed", "denied")).await?;
                 return Err(AppError::InvalidInput("wrong username or password".into()));
             }
         };
+        self.login_backoff.succeeded(&key);
         let token = self.start_session(&user, old_session).await?;
         self.store.append_audit(&AuditRecord::event(Some(&user), &user.username, "login", "ok")).await?;
         Ok((user, token))
