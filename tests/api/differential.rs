@@ -8,6 +8,7 @@
 //!   database; every relation scanned and every function in the plan's expressions;
 //! - MariaDB: `EXPLAIN EXTENDED` and the server's rewritten query in `SHOW WARNINGS`;
 //! - SQLite: `EXPLAIN`'s function opcodes.
+//!
 //! A disagreement (the server would call or read something the allow-lists do not allow) fails.
 use std::collections::BTreeSet;
 

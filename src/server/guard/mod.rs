@@ -7,6 +7,7 @@
 //!   the server could read differently is refused (MySQL, SQLite: see `mysql_sqlite`);
 //! - functions and relations are allowed by name (`allow`), never merely not denied;
 //! - what runs is the canonical SQL printed from the checked tree, not the original text.
+//!
 //! Execution adds the last layer: a read-only transaction / connection with time and row caps.
 use sqlparser::{
     ast::Statement,
