@@ -12,7 +12,6 @@ use std::ops::ControlFlow;
 
 use sqlparser::{
     ast::{Expr, ObjectName, ObjectNamePart, Query, SetExpr, Statement, TableFactor, Value, Visit, Visitor},
-    dialect::{Dialect, MySqlDialect, SQLiteDialect},
     parser::Parser,
 };
 
@@ -37,10 +36,7 @@ pub fn validate(sql: &str, dialect: SqlDialect) -> Result<(String, StatementKind
 }
 
 fn parse_one(sql: &str, dialect: SqlDialect) -> Result<Statement, Rejection> {
-    let parser_dialect: Box<dyn Dialect> = match dialect {
-        SqlDialect::MySql => Box::new(MySqlDialect {}),
-        _ => Box::new(SQLiteDialect {}),
-    };
+    let parser_dialect = dialect.parser_dialect();
     let mut statements = Parser::new(parser_dialect.as_ref())
         .with_recursion_limit(RECURSION_LIMIT)
         .try_with_sql(sql)
