@@ -76,3 +76,21 @@ test("an admin adds an analyst, who sees the shared demo but no admin pages", as
   expect(problems).toEqual([]);
   await analyst.close();
 });
+
+test("an admin names a datasource's own functions that queries may call", async ({ page, consoleProblems }) => {
+  await openHydrated(page, "/admin");
+  const row = page.locator("fieldset.share-row[data-datasource='Demo shop']");
+  const input = row.locator("input[name=allowed_functions]");
+  // The server's own functions cannot be added; the reason is shown and nothing is saved.
+  await input.fill("pg_sleep");
+  await row.getByRole("button", { name: "Save functions" }).click();
+  await expect(row.getByRole("alert")).toContainText("belongs to the server");
+  await input.fill("main.loyalty_tier,  Net_Revenue");
+  await row.getByRole("button", { name: "Save functions" }).click();
+  await expect(row.getByRole("status")).toHaveText("Saved");
+  await expect(input).toHaveValue("main.loyalty_tier, net_revenue");
+  await page.screenshot({ path: "test-results/admin-functions.png", fullPage: true });
+  await page.reload();
+  await expect(page.locator("fieldset.share-row[data-datasource='Demo shop'] input[name=allowed_functions]")).toHaveValue("main.loyalty_tier, net_revenue");
+  await expect(page.getByTestId("audit")).toContainText("functions_allowed");
+});

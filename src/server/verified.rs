@@ -9,7 +9,6 @@ use crate::{
         ask::prompt::Example,
         auth::access::check_datasource,
         error::{AppError, AppResult},
-        guard,
         state::AppState,
         store::AuditRecord,
     },
@@ -62,9 +61,11 @@ async fn checked(state: &AppState, datasource_id: &str, input: &VerifiedInput) -
     if question.is_empty() || question.chars().count() > crate::server::ask::MAX_QUESTION_CHARS {
         return Err(AppError::InvalidInput("the question must be 1 to 2000 characters".into()));
     }
-    let engine = state.datasources.get(datasource_id).await?.engine;
     let sql = input.sql.trim().to_string();
-    guard::validate(&sql, engine.into()).map_err(|r| AppError::InvalidInput(format!("the SQL cannot be verified: {}", r.0)))?;
+    state.datasources.check_sql(datasource_id, &sql).await.map_err(|e| match e {
+        AppError::SqlRejected(reason) => AppError::InvalidInput(format!("the SQL cannot be verified: {reason}")),
+        other => other,
+    })?;
     Ok((question, sql))
 }
 

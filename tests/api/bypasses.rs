@@ -241,3 +241,45 @@ async fn sqlite_links_and_embedded_metadata_addresses_are_refused() {
         assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")), "{host}: {body}");
     }
 }
+
+/// Functions of the datasource itself are refused until an admin names them; then exactly
+/// those run, and the server's own functions can never be added to the list.
+#[tokio::test]
+async fn an_admin_can_allow_the_datasources_own_functions() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let setup = format!("{SHOP_SQL}CREATE FUNCTION public.fiscal_quarter(d date) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT (EXTRACT(MONTH FROM d)::int + 8) % 12 / 3 + 1 $$;");
+    let db = create_pg_database(&setup).await;
+    let id = app.add_pg_datasource("shop", &db, "postgres").await;
+    let (status, _) = app.send(Method::PUT, &format!("/api/v1/datasources/{id}/sharing"), json!({"everyone": true})).await;
+    assert_eq!(status, 200);
+    let sql_path = format!("/api/v1/datasources/{id}/sql");
+    let functions_path = format!("/api/v1/datasources/{id}/functions");
+    let query = json!({"sql": "SELECT fiscal_quarter(DATE '2024-04-15') AS q"});
+    let (status, body) = app.post(&sql_path, query.clone()).await;
+    assert_refused(status, &body, "a user function before it is allowed");
+
+    // Bad entries are refused with a reason and change nothing.
+    for bad in ["pg_catalog.pg_read_file", "pg_sleep", "information_schema._pg_truetypid", "a;b", "x.y.z", "Robert'); DROP"] {
+        let (status, e) = app.send(Method::PUT, &functions_path, json!({"functions": ["public.fiscal_quarter", bad]})).await;
+        assert_eq!(status, 400, "{bad}: {e}");
+    }
+    assert_eq!(app.get(&functions_path).await.1, json!({"functions": []}));
+    // Analysts may neither read nor change the list.
+    let (_, analyst) = app.user("eve", Role::Analyst).await;
+    assert_eq!(call(&analyst, Method::PUT, &app.url(&functions_path), Some(json!({"functions": ["public.fiscal_quarter"]}))).await.0, 403);
+
+    let (status, set) = app.send(Method::PUT, &functions_path, json!({"functions": [" Public.Fiscal_Quarter "]})).await;
+    assert_eq!((status, set), (200, json!({"functions": ["public.fiscal_quarter"]})));
+    for sql in ["SELECT fiscal_quarter(DATE '2024-04-15') AS q", "SELECT public.fiscal_quarter(DATE '2024-04-15') AS q"] {
+        let (status, body) = call(&analyst, Method::POST, &app.url(&sql_path), Some(json!({ "sql": sql }))).await;
+        assert_eq!(status, 200, "{sql}: {body}");
+        assert_eq!(body["rows"][0][0], 1, "April is the first quarter of a fiscal year starting in April");
+    }
+    // Another schema's function of the same name is still refused, and so is everything else.
+    let (status, body) = app.post(&sql_path, json!({"sql": "SELECT other.fiscal_quarter(now()::date)"})).await;
+    assert_refused(status, &body, "another schema");
+    let (status, body) = app.post(&sql_path, json!({"sql": "SELECT pg_sleep(1)"})).await;
+    assert_refused(status, &body, "pg_sleep");
+    let audit = app.get("/api/v1/audit").await.1.to_string();
+    assert!(audit.contains("functions_allowed") && audit.contains("public.fiscal_quarter"), "the change is audited");
+}

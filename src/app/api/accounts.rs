@@ -5,7 +5,7 @@ use leptos::server_fn::codec::Json;
 use super::Outcome;
 #[cfg(feature = "ssr")]
 use super::Failure;
-use crate::app::model::{AuditEntry, CreatedToken, DatasourceSharing, LoginInput, NewUserInput, SessionInfo, TokenView, UserView};
+use crate::app::model::{AuditEntry, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewUserInput, SessionInfo, TokenView, UserView};
 #[cfg(feature = "ssr")]
 use crate::server::auth::{access, accounts};
 
@@ -111,6 +111,19 @@ pub async fn create_token(name: String) -> Result<Outcome<CreatedToken>, ServerF
 pub async fn revoke_token(id: String) -> Result<Outcome<()>, ServerFnError> {
     let (state, me) = signed_in!();
     Ok(accounts::revoke_token(&state, &me, &id).await.map_err(Failure::from))
+}
+
+/// The datasource's own functions queries may call (admins).
+#[server(input = Json, endpoint = "datasources/functions/get")]
+pub async fn get_functions(id: String) -> Result<Outcome<DatasourceFunctions>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(crate::server::auth::access::allowed_functions(&state, &me, &id).await.map_err(Failure::from))
+}
+
+#[server(input = Json, endpoint = "datasources/functions/set")]
+pub async fn set_functions(id: String, functions: DatasourceFunctions) -> Result<Outcome<DatasourceFunctions>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(crate::server::auth::access::set_allowed_functions(&state, &me, &id, &functions).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/sharing/get")]

@@ -105,6 +105,15 @@ pub struct NewTokenInput {
     pub name: String,
 }
 
+/// The datasource's own functions (`name` or `schema.name`) that queries may call besides the
+/// built-in allow-list of harmless functions; set by admins.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DatasourceFunctions {
+    #[serde(default)]
+    pub functions: Vec<String>,
+}
+
 /// Who may use a datasource besides admins.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

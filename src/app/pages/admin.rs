@@ -2,8 +2,8 @@
 use leptos::prelude::*;
 
 use crate::app::{
-    api::{audit_log, create_user, delete_user, get_sharing, list_datasources, list_users, outcome, set_sharing},
-    model::{DatasourceSharing, DatasourceSummary, NewUserInput, Role, UserView},
+    api::{audit_log, create_user, delete_user, get_functions, get_sharing, list_datasources, list_users, outcome, set_functions, set_sharing},
+    model::{DatasourceFunctions, DatasourceSharing, DatasourceSummary, NewUserInput, Role, UserView},
     time::utc_minute as format_time,
     session::AdminPage as AdminGate,
 };
@@ -118,6 +118,7 @@ fn Sharing(users: Resource<Result<Vec<UserView>, String>>) -> impl IntoView {
         <div class="card">
             <h2>"Who may use each datasource"</h2>
             <p class="small muted">"Admins may use every datasource. Analysts see only what is shared with them."</p>
+            <p class="small muted" id="functions-help">"Queries may call only built-in functions known to be harmless. To allow a datasource's own functions, name them (name or schema.name, comma-separated); the server's own functions cannot be added."</p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let (list, people) = (datasources.await, users.await);
@@ -183,7 +184,46 @@ fn ShareRow(ds: DatasourceSummary, analysts: Vec<UserView>) -> impl IntoView {
                 Ok(_) => view! { <span class="ok small" role="status">"Saved"</span> }.into_any(),
                 Err(e) => view! { <span class="error small" role="alert">{e}</span> }.into_any(),
             })}
+            <FunctionsEditor id=ds.id.clone()/>
         </fieldset>
+    }
+}
+
+/// The datasource's own functions that queries may call besides the built-in harmless ones.
+#[component]
+fn FunctionsEditor(id: String) -> impl IntoView {
+    let current = Resource::new({
+        let id = id.clone();
+        move || id.clone()
+    }, |id| async move { outcome(get_functions(id).await) });
+    let text = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(f)) = current.get() {
+            text.set(f.functions.join(", "));
+        }
+    });
+    let save = Action::new(|(id, text): &(String, String)| {
+        let functions = DatasourceFunctions { functions: text.split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect() };
+        let id = id.clone();
+        async move { outcome(set_functions(id, functions).await) }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(f)) = save.value().get() {
+            text.set(f.functions.join(", "));
+        }
+    });
+    let input_id = format!("functions-{id}");
+    view! {
+        <div class="functions-row">
+            <label for=input_id.clone()>"Its own functions queries may call"</label>
+            <input id=input_id name="allowed_functions" placeholder="e.g. public.fiscal_quarter, net_revenue" bind:value=text
+                aria-describedby="functions-help"/>
+            <button on:click=move |_| { save.dispatch((id.clone(), text.get_untracked())); }>"Save functions"</button>
+            {move || save.value().get().map(|r| match r {
+                Ok(_) => view! { <span class="ok small" role="status">"Saved"</span> }.into_any(),
+                Err(e) => view! { <span class="error small" role="alert">{e}</span> }.into_any(),
+            })}
+        </div>
     }
 }
 

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::Limited;
 use crate::{
     app::model::{
-        AskEvent, AskRequest, AskResponse, ConnectionTest, ExportRequest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSharing,
+        AskEvent, AskRequest, AskResponse, ConnectionTest, ExportRequest, ConversationSummary, ConversationTurn, DatasourceFunctions, DatasourceInput, DatasourceSharing,
         DatasourceSummary, LlmProviderInput, LlmProviderView, QueryResult, SchemaInfo, SqlRequest, UserView,
     },
     server::{
@@ -188,6 +188,27 @@ pub async fn conversation(state: &AppState, user: &UserView, conversation_id: &s
 /// Cancels the user's own running ask or query.
 pub async fn cancel(state: &AppState, user: &UserView, query_id: &str) -> bool {
     state.ask.cancel(user, query_id).await || state.datasources.cancel(&scoped_id(user, query_id)).await
+}
+
+/// The datasource's own functions admins allowed in queries (admins only).
+pub async fn allowed_functions(state: &AppState, user: &UserView, id: &str) -> AppResult<DatasourceFunctions> {
+    require_admin(user)?;
+    Ok(DatasourceFunctions { functions: state.datasources.allowed_functions(id).await? })
+}
+
+/// Replaces that list (admins only); audited, since it widens what queries may call.
+pub async fn set_allowed_functions(state: &AppState, user: &UserView, id: &str, input: &DatasourceFunctions) -> AppResult<DatasourceFunctions> {
+    require_admin(user)?;
+    let datasource = state.datasources.get(id).await?;
+    let functions = state.datasources.set_allowed_functions(id, &input.functions).await?;
+    let record = AuditRecord {
+        datasource_id: Some(id.to_string()),
+        datasource_name: Some(datasource.name),
+        detail: Some(format!("allowed functions: {}", if functions.is_empty() { "none".to_string() } else { functions.join(", ") })),
+        ..AuditRecord::event(Some(user), &user.username, "functions_allowed", "ok")
+    };
+    state.store.append_audit(&record).await?;
+    Ok(DatasourceFunctions { functions })
 }
 
 pub async fn sharing(state: &AppState, user: &UserView, id: &str) -> AppResult<DatasourceSharing> {

@@ -15,7 +15,7 @@ use crate::{
         error::{AppError, AppResult},
         exec::{self, CancelRegistry, Limits},
         export::{self, ChannelSink, RowMsg},
-        guard,
+        guard::{self, ValidatedSql},
         schema,
         store::{DatasourceRecord, NewDatasource, Store},
     },
@@ -320,11 +320,41 @@ impl DatasourceService {
         Ok(info)
     }
 
+    /// `sql` through the guard with this datasource's dialect and allowed user functions,
+    /// without running it (e.g. before storing it as a verified answer).
+    pub async fn check_sql(&self, id: &str, sql: &str) -> AppResult<ValidatedSql> {
+        checked_sql(&self.record(id).await?, sql)
+    }
+
+    /// The admin's list of the datasource's own functions allowed in queries.
+    pub async fn allowed_functions(&self, id: &str) -> AppResult<Vec<String>> {
+        Ok(self.record(id).await?.allowed_functions)
+    }
+
+    /// Replaces that list; every entry is checked first, and a bad one changes nothing.
+    pub async fn set_allowed_functions(&self, id: &str, entries: &[String]) -> AppResult<Vec<String>> {
+        if entries.len() > MAX_USER_FUNCTIONS {
+            return Err(AppError::InvalidInput(format!("at most {MAX_USER_FUNCTIONS} functions can be allowed")));
+        }
+        let mut functions = entries
+            .iter()
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| guard::check_user_function_entry(e))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(AppError::InvalidInput)?;
+        functions.sort();
+        functions.dedup();
+        if !self.store.set_allowed_functions(id, &functions).await? {
+            return Err(AppError::NotFound("datasource"));
+        }
+        Ok(functions)
+    }
+
     /// Runs SQL typed by a person or written by the model: guard, then limited execution.
     pub async fn run_sql(&self, id: &str, request: &SqlRequest) -> AppResult<QueryResult> {
         let record = self.record(id).await?;
         let engine = summary(&record).engine;
-        let validated = guard::validate(&request.sql, engine.into()).map_err(|r| AppError::SqlRejected(r.0))?;
+        let validated = checked_sql(&record, &request.sql)?;
         let limits = Limits::new(request.max_rows.unwrap_or(self.policy.max_rows).min(self.policy.max_rows), self.policy.statement_timeout);
         let pool = self.pool(id).await?;
         let started = std::time::Instant::now();
@@ -347,8 +377,7 @@ impl DatasourceService {
     /// its rows arrive on the returned channel (columns first, then rows, then done or the error).
     pub async fn export_rows(&self, id: &str, sql: &str, format: ExportFormat, query_id: Option<String>) -> AppResult<mpsc::Receiver<RowMsg>> {
         let record = self.record(id).await?;
-        let engine = summary(&record).engine;
-        let validated = guard::validate(sql, engine.into()).map_err(|r| AppError::SqlRejected(r.0))?;
+        let validated = checked_sql(&record, sql)?;
         let mut limits = Limits::new(export::max_rows(format), self.policy.export_timeout);
         limits.max_total_bytes = usize::MAX;
         let pool = self.pool(id).await?;
@@ -397,6 +426,14 @@ impl DatasourceService {
         self.pools.remove(id).await;
         mapped
     }
+}
+
+/// Entries on a datasource's list of allowed user functions.
+const MAX_USER_FUNCTIONS: usize = 100;
+
+fn checked_sql(record: &DatasourceRecord, sql: &str) -> AppResult<ValidatedSql> {
+    let engine = summary(record).engine;
+    guard::validate_with(sql, engine.into(), &record.allowed_functions).map_err(|r| AppError::SqlRejected(r.0))
 }
 
 /// Whether an edit keeps the server and account a stored password belongs to.

@@ -17,7 +17,7 @@ use crate::{
     server::{
         datasources::DatasourcePool,
         error::{AppError, AppResult},
-        guard::{self, StatementKind, ValidatedSql},
+        guard::{StatementKind, ValidatedSql},
     },
 };
 
@@ -104,8 +104,7 @@ fn wrap_with_limit(sql: &ValidatedSql, select_list: &str, alias: &str, limit: u6
     debug_assert_eq!(sql.kind(), StatementKind::Query);
     // The original goes on lines of its own, so a trailing `--` comment cannot swallow the rest.
     let wrapped = format!("SELECT {select_list} FROM (\n{}\n) AS {alias} LIMIT {limit}", sql.as_str());
-    guard::validate(&wrapped, sql.dialect())
-        .map_err(|r| AppError::SqlRejected(format!("the query cannot be run with a row limit: {r}")))
+    sql.derive(&wrapped).map_err(|r| AppError::SqlRejected(format!("the query cannot be run with a row limit: {r}")))
 }
 
 /// Accumulates rows until the row or byte cap is reached.

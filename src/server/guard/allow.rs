@@ -136,6 +136,41 @@ pub fn is_allowed_function(dialect: SqlDialect, name: &str) -> bool {
         || (dialect == SqlDialect::Sqlite && SQLITE_PRAGMA_FUNCTIONS.contains(&name))
 }
 
+/// Whether a call (name parts as the parser read them, lower case) is one of the datasource's
+/// own functions an admin allowed. An entry is `name` or `schema.name`; `schema.name` also
+/// allows the unqualified call, which the server resolves through its search path.
+pub fn is_user_function(allowed: &[String], call: &[String]) -> bool {
+    match call {
+        [name] => allowed.iter().any(|a| a == name || a.rsplit_once('.').is_some_and(|(_, n)| n == name)),
+        [schema, name] => allowed.iter().any(|a| a.split_once('.') == Some((schema.as_str(), name.as_str()))),
+        _ => false,
+    }
+}
+
+/// Checks an admin's entry for the list of allowed user functions: `name` or `schema.name`,
+/// plain lower-case identifiers, never a server's own schema or a PostgreSQL internal name
+/// (those stay governed by the built-in allow-list).
+pub fn check_user_function_entry(entry: &str) -> Result<String, String> {
+    let entry = entry.trim().to_ascii_lowercase();
+    let plain = |part: &str| {
+        !part.is_empty()
+            && part.len() <= 63
+            && part.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    let (schema, name) = match entry.split_once('.') {
+        Some((s, n)) => (Some(s), n),
+        None => (None, entry.as_str()),
+    };
+    if !plain(name) || !schema.is_none_or(plain) {
+        return Err(format!("{entry:?} is not a function name (write name or schema.name)"));
+    }
+    if schema.is_some_and(is_system_schema) || name.starts_with("pg_") {
+        return Err(format!("{entry:?} belongs to the server, not to the datasource: only the datasource's own functions can be allowed"));
+    }
+    Ok(entry)
+}
+
 /// Metadata views that describe the schema and hold no credentials or other sessions' data:
 /// the standard `information_schema` views both servers have, and each server's own.
 const INFORMATION_SCHEMA_VIEWS: &[&str] =

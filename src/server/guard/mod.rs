@@ -9,6 +9,8 @@
 //! - what runs is the canonical SQL printed from the checked tree, not the original text.
 //!
 //! Execution adds the last layer: a read-only transaction / connection with time and row caps.
+use std::sync::Arc;
+
 use sqlparser::{
     ast::Statement,
     dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect},
@@ -18,7 +20,7 @@ use sqlparser::{
 use crate::app::model::Engine;
 
 mod allow;
-pub use allow::is_allowed_function;
+pub use allow::{check_user_function_entry, is_allowed_function};
 mod mysql_sqlite;
 mod postgres;
 
@@ -68,6 +70,9 @@ pub struct ValidatedSql {
     sql: String,
     kind: StatementKind,
     dialect: SqlDialect,
+    /// The datasource's own functions an admin allowed, kept for text derived from this
+    /// statement (a row-cap wrapper, an added LIMIT), which is checked again.
+    user_functions: Arc<[String]>,
 }
 
 impl ValidatedSql {
@@ -79,6 +84,11 @@ impl ValidatedSql {
     }
     pub fn dialect(&self) -> SqlDialect {
         self.dialect
+    }
+
+    /// Checks text built around this statement (a wrapper, a LIMIT) under the same rules.
+    pub fn derive(&self, text: &str) -> Result<ValidatedSql, Rejection> {
+        validate_with(text, self.dialect, &self.user_functions)
     }
 }
 
@@ -93,6 +103,12 @@ fn reject<T>(msg: impl Into<String>) -> Result<T, Rejection> {
 
 /// Check `sql` and return its canonical form if it is a single read-only query.
 pub fn validate(sql: &str, dialect: SqlDialect) -> Result<ValidatedSql, Rejection> {
+    validate_with(sql, dialect, &[])
+}
+
+/// `validate`, also allowing calls to the datasource's own functions an admin named
+/// (entries checked by `check_user_function_entry`).
+pub fn validate_with(sql: &str, dialect: SqlDialect, user_functions: &[String]) -> Result<ValidatedSql, Rejection> {
     if sql.len() > MAX_SQL_BYTES {
         return reject(format!("the SQL is longer than {MAX_SQL_BYTES} bytes"));
     }
@@ -106,13 +122,13 @@ pub fn validate(sql: &str, dialect: SqlDialect) -> Result<ValidatedSql, Rejectio
         return reject("executable comments (/*! … */) are not allowed");
     }
     let (sql, kind) = match dialect {
-        SqlDialect::Postgres => postgres::validate(sql)?,
-        SqlDialect::MySql | SqlDialect::Sqlite => mysql_sqlite::validate(sql, dialect)?,
+        SqlDialect::Postgres => postgres::validate(sql, user_functions)?,
+        SqlDialect::MySql | SqlDialect::Sqlite => mysql_sqlite::validate(sql, dialect, user_functions)?,
     };
     // Escapes (`U&"\008f"`, `'\x0b'`) can decode to characters the text itself could not
     // carry: what runs obeys the same rule as what was typed.
     refuse_ambiguous_characters(&sql)?;
-    Ok(ValidatedSql { sql, kind, dialect })
+    Ok(ValidatedSql { sql, kind, dialect, user_functions: user_functions.into() })
 }
 
 /// Characters that a parser and the server may read differently (refused in every dialect,
@@ -148,7 +164,7 @@ pub fn append_limit(sql: &ValidatedSql, limit: u64) -> Option<ValidatedSql> {
     if query.limit_clause.is_some() || query.fetch.is_some() {
         return None;
     }
-    validate(&format!("{} LIMIT {limit}", sql.as_str()), sql.dialect()).ok()
+    sql.derive(&format!("{} LIMIT {limit}", sql.as_str())).ok()
 }
 
 #[cfg(test)]
@@ -159,6 +175,6 @@ impl ValidatedSql {
     /// `.ci/run` fails if this name appears outside `tests/`.
     #[doc(hidden)]
     pub fn unchecked_for_tests(sql: &str, kind: StatementKind, dialect: SqlDialect) -> Self {
-        ValidatedSql { sql: sql.to_string(), kind, dialect }
+        ValidatedSql { sql: sql.to_string(), kind, dialect, user_functions: Arc::from([]) }
     }
 }

@@ -22,9 +22,9 @@ const VARIABLES_REFUSED: &str = "server and session variables (@@name, @name) ar
 /// Nesting depth limit for the parser, so hostile input cannot exhaust the stack.
 const RECURSION_LIMIT: usize = 64;
 
-pub fn validate(sql: &str, dialect: SqlDialect) -> Result<(String, StatementKind), Rejection> {
+pub fn validate(sql: &str, dialect: SqlDialect, user_functions: &[String]) -> Result<(String, StatementKind), Rejection> {
     let statement = parse_one(sql, dialect)?;
-    let kind = check_statement(&statement, dialect)?;
+    let kind = check_statement(&statement, dialect, user_functions)?;
     let canonical = statement.to_string();
     if dialect == SqlDialect::MySql && canonical.contains('\\') {
         return reject("backslashes are not allowed in MySQL queries (their meaning depends on the server's settings)");
@@ -49,7 +49,7 @@ fn parse_one(sql: &str, dialect: SqlDialect) -> Result<Statement, Rejection> {
     }
 }
 
-fn check_statement(statement: &Statement, dialect: SqlDialect) -> Result<StatementKind, Rejection> {
+fn check_statement(statement: &Statement, dialect: SqlDialect, user_functions: &[String]) -> Result<StatementKind, Rejection> {
     let (query_statement, kind) = match statement {
         Statement::Query(_) => (statement, StatementKind::Query),
         Statement::Explain { analyze, statement: inner, options, .. } => {
@@ -63,7 +63,7 @@ fn check_statement(statement: &Statement, dialect: SqlDialect) -> Result<Stateme
         }
         other => return reject(format!("only read-only queries are allowed, not {}", statement_name(other))),
     };
-    if let ControlFlow::Break(reason) = query_statement.visit(&mut TreeChecker { dialect }) {
+    if let ControlFlow::Break(reason) = query_statement.visit(&mut TreeChecker { dialect, user_functions }) {
         return Err(Rejection(reason));
     }
     Ok(kind)
@@ -81,11 +81,12 @@ fn statement_name(s: &Statement) -> String {
 }
 
 /// Walks every node of an accepted statement kind and stops at the first one not allowed.
-struct TreeChecker {
+struct TreeChecker<'a> {
     dialect: SqlDialect,
+    user_functions: &'a [String],
 }
 
-impl Visitor for TreeChecker {
+impl Visitor for TreeChecker<'_> {
     type Break = String;
 
     fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<String> {
@@ -133,9 +134,12 @@ impl Visitor for TreeChecker {
     }
 }
 
-impl TreeChecker {
+impl TreeChecker<'_> {
     fn check_function(&self, name: &ObjectName) -> ControlFlow<String> {
         let parts = plain_parts(name)?;
+        if allow::is_user_function(self.user_functions, &parts) {
+            return ControlFlow::Continue(());
+        }
         let [function] = parts.as_slice() else {
             return ControlFlow::Break(format!("the function {}() is not a built-in function this app allows", parts.join(".")));
         };

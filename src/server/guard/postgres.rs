@@ -26,18 +26,19 @@ const ALLOWED_NODES: &[&str] = &[
 const ALLOWED_EXPLAIN_OPTIONS: &[&str] = &["verbose", "costs", "settings", "format", "summary", "generic_plan", "memory", "serialize"];
 
 /// The checked statement printed from its tree, and what kind it is.
-pub fn validate(sql: &str) -> Result<(String, StatementKind), Rejection> {
-    let (canonical, kind) = check_and_print(sql)?;
+/// `user_functions`: the datasource's functions an admin allowed (see `allow::is_user_function`).
+pub fn validate(sql: &str, user_functions: &[String]) -> Result<(String, StatementKind), Rejection> {
+    let (canonical, kind) = check_and_print(sql, user_functions)?;
     // The printed text must read back as the same query: check it again and require that
     // printing it once more changes nothing, so what runs is exactly what was checked.
-    let (again, _) = check_and_print(&canonical).map_err(|r| Rejection(format!("the query could not be checked after normalising: {}", r.0)))?;
+    let (again, _) = check_and_print(&canonical, user_functions).map_err(|r| Rejection(format!("the query could not be checked after normalising: {}", r.0)))?;
     if again != canonical {
         return reject("the query does not read back the same after normalising, so it is not run");
     }
     Ok((canonical, kind))
 }
 
-fn check_and_print(sql: &str) -> Result<(String, StatementKind), Rejection> {
+fn check_and_print(sql: &str, user_functions: &[String]) -> Result<(String, StatementKind), Rejection> {
     let parsed = pg_query::parse(sql, pg_query::ParserOptions::DEFAULT).map_err(|e| Rejection(parse_error(e)))?;
     let tree = serde_json::to_value(&parsed.protobuf).map_err(|_| Rejection("the query could not be checked".into()))?;
     let statements = tree.get("stmts").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
@@ -49,11 +50,11 @@ fn check_and_print(sql: &str) -> Result<(String, StatementKind), Rejection> {
     let (kind_name, body) = single_entry(statement)?;
     let kind = match kind_name {
         "SelectStmt" => {
-            walk(body)?;
+            walk(body, user_functions)?;
             StatementKind::Query
         }
         "ExplainStmt" => {
-            check_explain(body)?;
+            check_explain(body, user_functions)?;
             StatementKind::Explain
         }
         other => {
@@ -65,7 +66,7 @@ fn check_and_print(sql: &str) -> Result<(String, StatementKind), Rejection> {
     Ok((canonical, kind))
 }
 
-fn check_explain(body: &Value) -> Result<(), Rejection> {
+fn check_explain(body: &Value, user_functions: &[String]) -> Result<(), Rejection> {
     for option in body.get("options").and_then(Value::as_array).into_iter().flatten() {
         let name = option.pointer("/node/DefElem/defname").and_then(Value::as_str).unwrap_or_default();
         if name == "analyze" {
@@ -76,13 +77,13 @@ fn check_explain(body: &Value) -> Result<(), Rejection> {
         }
     }
     match body.pointer("/query/node").and_then(Value::as_object).map(single_entry) {
-        Some(Ok(("SelectStmt", select))) => walk(select),
+        Some(Ok(("SelectStmt", select))) => walk(select, user_functions),
         _ => reject("EXPLAIN is only allowed for a query"),
     }
 }
 
 /// Visits every value under `value`, checking each node kind and the clauses that write.
-fn walk(value: &Value) -> Result<(), Rejection> {
+fn walk(value: &Value, user_functions: &[String]) -> Result<(), Rejection> {
     match value {
         Value::Object(map) => {
             check_fields(map)?;
@@ -92,15 +93,15 @@ fn walk(value: &Value) -> Result<(), Rejection> {
                 if key == "node" {
                     if let Some((kind, body)) = child.as_object().and_then(|n| single_entry(n).ok()) {
                         if kind.starts_with(|c: char| c.is_ascii_uppercase()) {
-                            check_node(kind, body)?;
+                            check_node(kind, body, user_functions)?;
                         }
                     }
                 }
-                walk(child)?;
+                walk(child, user_functions)?;
             }
             Ok(())
         }
-        Value::Array(items) => items.iter().try_for_each(walk),
+        Value::Array(items) => items.iter().try_for_each(|item| walk(item, user_functions)),
         _ => Ok(()),
     }
 }
@@ -117,9 +118,9 @@ fn check_fields(map: &Map<String, Value>) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn check_node(kind: &str, body: &Value) -> Result<(), Rejection> {
+fn check_node(kind: &str, body: &Value, user_functions: &[String]) -> Result<(), Rejection> {
     match kind {
-        "FuncCall" => check_function(&names(body.get("funcname"))),
+        "FuncCall" => check_function(&names(body.get("funcname")), user_functions),
         "RangeVar" => check_relation(body),
         "AExpr" => check_operator(&names(body.get("name"))),
         "RangeTableSample" => match names(body.get("method")).as_slice() {
@@ -133,7 +134,10 @@ fn check_node(kind: &str, body: &Value) -> Result<(), Rejection> {
     }
 }
 
-fn check_function(name: &[String]) -> Result<(), Rejection> {
+fn check_function(name: &[String], user_functions: &[String]) -> Result<(), Rejection> {
+    if allow::is_user_function(user_functions, name) {
+        return Ok(());
+    }
     let (schema, function) = match name {
         [f] => (None, f.as_str()),
         [s, f] => (Some(s.as_str()), f.as_str()),

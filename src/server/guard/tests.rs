@@ -252,3 +252,21 @@ fn every_gold_query_of_the_benchmark_is_accepted() {
     }
     assert!(checked >= 197, "only {checked} gold queries");
 }
+
+#[test]
+fn named_user_functions_are_allowed_only_where_listed() {
+    let listed = vec!["public.fiscal_quarter".to_string()];
+    for d in [SqlDialect::Postgres, SqlDialect::MySql] {
+        let v = validate_with("SELECT fiscal_quarter(d) FROM t", d, &listed).unwrap_or_else(|e| panic!("{d:?}: {e}"));
+        assert!(validate_with("SELECT public.fiscal_quarter(d) FROM t", d, &listed).is_ok(), "{d:?}");
+        // Text built around it (the row-cap wrapper) keeps the permission.
+        assert!(v.derive(&format!("SELECT * FROM ({}) AS w LIMIT 5", v.as_str())).is_ok(), "{d:?}");
+        assert!(validate("SELECT fiscal_quarter(d) FROM t", d).is_err(), "{d:?}: not listed, not allowed");
+        assert!(validate_with("SELECT other.fiscal_quarter(d) FROM t", d, &listed).is_err(), "{d:?}");
+        assert!(validate_with("SELECT pg_sleep(1)", d, &listed).is_err(), "{d:?}");
+    }
+    for bad in ["pg_catalog.pg_read_file", "pg_sleep", "mysql.f", "a.b.c", "f(1)", "", "Ünïcode"] {
+        assert!(check_user_function_entry(bad).is_err(), "{bad}");
+    }
+    assert_eq!(check_user_function_entry(" Sales.Net_Revenue ").unwrap(), "sales.net_revenue");
+}

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{ApiJson, ApiResult, ErrorBody};
 use crate::{
-    app::model::{AuditEntry, CreatedToken, DatasourceSharing, LoginInput, NewTokenInput, NewUserInput, SessionInfo, TokenView, UserView},
+    app::model::{AuditEntry, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewTokenInput, NewUserInput, SessionInfo, TokenView, UserView},
     server::{
         auth::{
             access, accounts,
@@ -92,6 +92,24 @@ pub(super) async fn create_token(
 pub(super) async fn revoke_token(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<StatusCode> {
     accounts::revoke_token(&state, &me.user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The datasource's own functions queries may call beyond the built-in allow-list (admins).
+#[utoipa::path(get, path = "/api/v1/datasources/{id}/functions", responses((status = 200, body = DatasourceFunctions), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn get_functions(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<DatasourceFunctions>> {
+    Ok(Json(access::allowed_functions(&state, &me.user, &id).await?))
+}
+
+/// Replaces that list: `name` or `schema.name` entries, never a server's own functions.
+#[utoipa::path(put, path = "/api/v1/datasources/{id}/functions", request_body = DatasourceFunctions,
+    responses((status = 200, body = DatasourceFunctions), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(super) async fn set_functions(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DatasourceFunctions>,
+) -> ApiResult<Json<DatasourceFunctions>> {
+    Ok(Json(access::set_allowed_functions(&state, &me.user, &id, &input).await?))
 }
 
 /// Who may use a datasource besides admins.

@@ -15,7 +15,7 @@ use utoipa::{
 
 use crate::{
     app::model::{
-        AskAttempt, AskRequest, AskResponse, AuditEntry, ExportFormat, ExportRequest, HistoryEntry, VerifiedAnswer, VerifiedInput, ConnectionTest, ConversationSummary, ConversationTurn, CreatedToken, DatasourceInput,
+        AskAttempt, AskRequest, AskResponse, AuditEntry, ExportFormat, ExportRequest, HistoryEntry, VerifiedAnswer, VerifiedInput, ConnectionTest, ConversationSummary, ConversationTurn, CreatedToken, DatasourceInput, DatasourceFunctions,
         DatasourceSharing, DatasourceSummary, LlmProviderInput, LlmProviderView, LlmTestResult, LoginInput, NewTokenInput, NewUserInput,
         QueryResult, Role, SchemaInfo, SessionInfo, SqlRequest, TokenView, UserView,
     },
@@ -57,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .route("/datasources", get(list_datasources).post(create_datasource))
         .route("/datasources/{id}", get(get_datasource).put(update_datasource).delete(delete_datasource))
         .route("/datasources/{id}/sharing", get(get_sharing).put(set_sharing))
+        .route("/datasources/{id}/functions", get(get_functions).put(set_functions))
         .route("/datasources/{id}/test", post(test_datasource))
         .route("/datasources/{id}/schema", get(get_schema))
         .route("/datasources/{id}/sql", post(run_sql))
@@ -88,13 +89,13 @@ impl Modify for BearerAuth {
 Authenticate with a personal token (`Authorization: Bearer dbai_…`) or a session cookie from /api/v1/auth/login."),
     modifiers(&BearerAuth),
     paths(health, live, login, logout, me, list_users, create_user, delete_user, list_tokens, create_token, revoke_token, audit, audit_export,
-          list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource, get_sharing, set_sharing,
+          list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource, get_sharing, set_sharing, get_functions, set_functions,
           test_datasource, get_schema, run_sql, export, ask, ask_stream, list_conversations, get_conversation, cancel_query,
           get_llm_settings, save_llm_settings, reset_llm_settings, test_llm_settings,
           history, list_verified, create_verified, update_verified, approve_verified, delete_verified, export_verified, import_verified),
     components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, AskRequest, AskResponse,
                        AskAttempt, ConversationSummary, ConversationTurn, LlmProviderView, LlmProviderInput, LlmTestResult, ErrorBody, ErrorDetail, Health, Cancelled,
-                       LoginInput, UserView, Role, ExportRequest, ExportFormat, SessionInfo, NewUserInput, TokenView, CreatedToken, NewTokenInput, DatasourceSharing, AuditEntry,
+                       LoginInput, UserView, Role, ExportRequest, ExportFormat, SessionInfo, NewUserInput, TokenView, CreatedToken, NewTokenInput, DatasourceSharing, DatasourceFunctions, AuditEntry,
                        HistoryEntry, VerifiedAnswer, VerifiedInput, Imported))
 )]
 pub struct ApiDoc;

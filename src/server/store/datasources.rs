@@ -8,6 +8,9 @@ use super::{now_ms, Store};
 pub struct DatasourceRecord {
     pub id: String,
     pub fields: NewDatasource,
+    /// The datasource's own functions an admin allowed in queries (set apart from the other
+    /// fields, like sharing).
+    pub allowed_functions: Vec<String>,
 }
 
 /// Fields written on create or update.
@@ -25,7 +28,7 @@ pub struct NewDatasource {
     pub is_demo: bool,
 }
 
-const COLUMNS: &str = "id, name, engine, host, port, database_name, username, password_encrypted, sslmode, sqlite_path, is_demo";
+const COLUMNS: &str = "id, name, engine, host, port, database_name, username, password_encrypted, sslmode, sqlite_path, is_demo, allowed_functions";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<DatasourceRecord, sqlx::Error> {
     let fields = NewDatasource {
@@ -40,7 +43,9 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<DatasourceRecord, sqlx::Error> {
         sqlite_path: row.try_get("sqlite_path")?,
         is_demo: row.try_get::<i64, _>("is_demo")? != 0,
     };
-    Ok(DatasourceRecord { id: row.try_get("id")?, fields })
+    let allowed: String = row.try_get("allowed_functions")?;
+    let allowed_functions = allowed.split(',').filter(|f| !f.is_empty()).map(str::to_string).collect();
+    Ok(DatasourceRecord { id: row.try_get("id")?, fields, allowed_functions })
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
@@ -103,6 +108,17 @@ impl Store {
              WHERE id = $1",
         );
         let done = bind_fields(query, id, ds).bind(now_ms()).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Replaces the list of allowed user functions; false when no such datasource exists.
+    pub async fn set_allowed_functions(&self, id: &str, functions: &[String]) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE datasources SET allowed_functions = $2, updated_at_ms = $3 WHERE id = $1")
+            .bind(id)
+            .bind(functions.join(","))
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
