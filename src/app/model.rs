@@ -115,6 +115,9 @@ pub struct DatasourceSummary {
     pub path: Option<String>,
     pub has_password: bool,
     pub is_demo: bool,
+    /// The datasource's own functions an admin allowed in queries (see `DatasourceFunctions`).
+    #[serde(default)]
+    pub allowed_functions: Vec<String>,
 }
 
 /// Outcome of "test connection": reachable or not, plus least-privilege warnings.

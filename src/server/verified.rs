@@ -71,7 +71,11 @@ async fn checked(state: &AppState, datasource_id: &str, input: &VerifiedInput) -
 
 pub async fn list(state: &AppState, user: &UserView, datasource_id: &str) -> AppResult<Vec<VerifiedAnswer>> {
     check_datasource(state, user, datasource_id).await?;
-    Ok(state.store.verified_answers(datasource_id, Some(&user.id)).await?)
+    let mut pairs = state.store.verified_answers(datasource_id, Some(&user.id)).await?;
+    for p in &mut pairs {
+        p.can_approve = is_admin(user) && p.shared && !p.approved;
+    }
+    Ok(pairs)
 }
 
 pub async fn create(state: &AppState, user: &UserView, datasource_id: &str, input: &VerifiedInput) -> AppResult<VerifiedAnswer> {
@@ -180,7 +184,7 @@ mod tests {
     use super::*;
 
     fn pair(id: &str, q: &str) -> VerifiedAnswer {
-        VerifiedAnswer { id: id.into(), datasource_id: "d".into(), question: q.into(), sql: format!("SELECT '{id}'"), shared: false, approved: false, author: "a".into(), mine: true, updated_at_ms: 0 }
+        VerifiedAnswer { id: id.into(), datasource_id: "d".into(), question: q.into(), sql: format!("SELECT '{id}'"), shared: false, approved: false, can_approve: false, author: "a".into(), mine: true, updated_at_ms: 0 }
     }
 
     #[test]

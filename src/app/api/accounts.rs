@@ -113,13 +113,7 @@ pub async fn revoke_token(id: String) -> Result<Outcome<()>, ServerFnError> {
     Ok(accounts::revoke_token(&state, &me, &id).await.map_err(Failure::from))
 }
 
-/// The datasource's own functions queries may call (admins).
-#[server(input = Json, endpoint = "datasources/functions/get")]
-pub async fn get_functions(id: String) -> Result<Outcome<DatasourceFunctions>, ServerFnError> {
-    let (state, me) = signed_in!();
-    Ok(crate::server::auth::access::allowed_functions(&state, &me, &id).await.map_err(Failure::from))
-}
-
+/// Replaces the datasource's own functions queries may call (admins).
 #[server(input = Json, endpoint = "datasources/functions/set")]
 pub async fn set_functions(id: String, functions: DatasourceFunctions) -> Result<Outcome<DatasourceFunctions>, ServerFnError> {
     let (state, me) = signed_in!();

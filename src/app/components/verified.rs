@@ -6,7 +6,6 @@ use crate::app::{
     api::{approve_verified, delete_verified, import_verified, list_verified, outcome, save_verified},
     components::result_table::CurrentDatasource,
     model::{VerifiedAnswer, VerifiedInput},
-    session::AdminOnly,
 };
 
 /// Bumped when a verified answer changes, so the list reloads.
@@ -182,12 +181,10 @@ fn VerifiedItem(
                         {v.shared.then(|| view! { " · " <span class="badge">"shared"</span> })}
                         {awaiting.then(|| view! { " · " <span class="badge warn" title="Not used in other people's prompts until an admin approves it">"awaiting approval"</span> })}
                     </p>
-                    {awaiting.then(|| view! {
-                        <AdminOnly>
-                            <div class="answer-actions">
-                                <button class="small" on:click=move |_| { approve.dispatch(id_approve.get_value()); }>"Approve for everyone's prompts"</button>
-                            </div>
-                        </AdminOnly>
+                    {v.can_approve.then(|| view! {
+                        <div class="answer-actions">
+                            <button class="small" on:click=move |_| { approve.dispatch(id_approve.get_value()); }>"Approve for everyone's prompts"</button>
+                        </div>
                     })}
                     {v.mine.then(|| view! {
                         <div class="answer-actions">

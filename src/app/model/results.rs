@@ -72,6 +72,9 @@ pub struct VerifiedAnswer {
     /// pair go into other people's prompts as an example.
     #[serde(default)]
     pub approved: bool,
+    /// The viewer is an admin and this shared pair awaits approval.
+    #[serde(default)]
+    pub can_approve: bool,
     pub author: String,
     /// The signed-in user wrote it (and may edit or delete it).
     pub mine: bool,

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use crate::app::{
-    api::{audit_log, create_user, delete_user, get_functions, get_sharing, list_datasources, list_users, outcome, set_functions, set_sharing},
+    api::{audit_log, create_user, delete_user, get_sharing, list_datasources, list_users, outcome, set_functions, set_sharing},
     model::{DatasourceFunctions, DatasourceSharing, DatasourceSummary, NewUserInput, Role, UserView},
     time::utc_minute as format_time,
     session::AdminPage as AdminGate,
@@ -184,29 +184,21 @@ fn ShareRow(ds: DatasourceSummary, analysts: Vec<UserView>) -> impl IntoView {
                 Ok(_) => view! { <span class="ok small" role="status">"Saved"</span> }.into_any(),
                 Err(e) => view! { <span class="error small" role="alert">{e}</span> }.into_any(),
             })}
-            <FunctionsEditor id=ds.id.clone()/>
+            <FunctionsEditor id=ds.id.clone() initial=ds.allowed_functions.clone()/>
         </fieldset>
     }
 }
 
 /// The datasource's own functions that queries may call besides the built-in harmless ones.
 #[component]
-fn FunctionsEditor(id: String) -> impl IntoView {
-    let current = Resource::new({
-        let id = id.clone();
-        move || id.clone()
-    }, |id| async move { outcome(get_functions(id).await) });
-    let text = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(f)) = current.get() {
-            text.set(f.functions.join(", "));
-        }
-    });
+fn FunctionsEditor(id: String, initial: Vec<String>) -> impl IntoView {
     let save = Action::new(|(id, text): &(String, String)| {
         let functions = DatasourceFunctions { functions: text.split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect() };
         let id = id.clone();
         async move { outcome(set_functions(id, functions).await) }
     });
+    let text = RwSignal::new(initial.join(", "));
+    // The saved list, as the server normalised it, replaces what was typed.
     Effect::new(move |_| {
         if let Some(Ok(f)) = save.value().get() {
             text.set(f.functions.join(", "));

@@ -494,6 +494,7 @@ fn summary(record: &DatasourceRecord) -> DatasourceSummary {
         path: r.sqlite_path.clone(),
         has_password: r.password_encrypted.is_some(),
         is_demo: r.is_demo,
+        allowed_functions: record.allowed_functions.clone(),
     }
 }
 

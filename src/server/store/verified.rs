@@ -16,6 +16,7 @@ fn from_row(r: &sqlx::any::AnyRow, viewer: &str) -> Result<VerifiedAnswer, sqlx:
         sql: r.try_get("sql_text")?,
         shared: r.try_get::<i64, _>("shared")? != 0,
         approved: r.try_get::<i64, _>("approved")? != 0,
+        can_approve: false,
         author: r.try_get("username")?,
         mine: author_id == viewer,
         updated_at_ms: r.try_get("updated_at_ms")?,
