@@ -115,6 +115,12 @@ fn check_fields(map: &Map<String, Value>) -> Result<(), Rejection> {
     if map.get("locking_clause").and_then(Value::as_array).is_some_and(|v| !v.is_empty()) {
         return reject("locking clauses (FOR UPDATE / FOR SHARE) are not allowed");
     }
+    // `numeric(1 + 1)`: the grammar takes any expression as a type modifier, the server only
+    // constants and names, and the printer cannot print anything else (it would drop it).
+    let plain_typmod = |m: &Value| m.pointer("/node/AConst").is_some() || m.pointer("/node/ColumnRef").is_some();
+    if map.get("typmods").and_then(Value::as_array).is_some_and(|mods| !mods.iter().all(plain_typmod)) {
+        return reject("type modifiers must be plain numbers, as in numeric(10, 2)");
+    }
     Ok(())
 }
 

@@ -177,6 +177,9 @@ fn parser_differentials_and_hidden_calls_are_refused() {
         assert!(pg(&format!("SELECT * FROM (SELECT 1) s WHERE EXISTS (SELECT pg_catalog.{f})")).is_err(), "{f}");
     }
     assert!(pg("SELECT public.my_function(1)").unwrap_err().0.contains("not a built-in"));
+    // Found by the fuzzer: a type modifier the printer cannot print (it would drop it).
+    assert!(pg("SELECT 1::numeric(1 + 1, 2)").unwrap_err().0.contains("type modifiers"));
+    assert_eq!(pg("SELECT 1.5::numeric(10, 2)").unwrap(), "SELECT 1.5::numeric(10, 2)");
     // Found by the fuzzer: an escape that decodes to an invisible character is refused too.
     assert!(pg(r#"SELECT(U&"txid\008furrent(")"#).unwrap_err().0.contains("U+008F"));
     // 3. TABLE x in a subquery or CTE.
