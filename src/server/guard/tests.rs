@@ -179,7 +179,7 @@ fn parser_differentials_and_hidden_calls_are_refused() {
     assert!(pg("SELECT public.my_function(1)").unwrap_err().0.contains("not a built-in"));
     // Found by the fuzzer: a type modifier the printer cannot print (it would drop it).
     assert!(pg("SELECT 1::numeric(1 + 1, 2)").unwrap_err().0.contains("type modifiers"));
-    assert_eq!(pg("SELECT 1.5::numeric(10, 2)").unwrap(), "SELECT 1.5::numeric(10, 2)");
+    assert_eq!(pg("SELECT 1.5::numeric(10, 2)").unwrap(), "SELECT (1.5)::numeric(10, 2)");
     // Found by the fuzzer: an escape that decodes to an invisible character is refused too.
     assert!(pg(r#"SELECT(U&"txid\008furrent(")"#).unwrap_err().0.contains("U+008F"));
     // 3. TABLE x in a subquery or CTE.
