@@ -193,7 +193,7 @@ pub async fn cancel(state: &AppState, user: &UserView, query_id: &str) -> bool {
 /// The datasource's own functions admins allowed in queries (admins only).
 pub async fn allowed_functions(state: &AppState, user: &UserView, id: &str) -> AppResult<DatasourceFunctions> {
     require_admin(user)?;
-    Ok(DatasourceFunctions { functions: state.datasources.allowed_functions(id).await? })
+    Ok(DatasourceFunctions { functions: state.datasources.get(id).await?.allowed_functions })
 }
 
 /// Replaces that list (admins only); audited, since it widens what queries may call.

@@ -326,11 +326,6 @@ impl DatasourceService {
         checked_sql(&self.record(id).await?, sql)
     }
 
-    /// The admin's list of the datasource's own functions allowed in queries.
-    pub async fn allowed_functions(&self, id: &str) -> AppResult<Vec<String>> {
-        Ok(self.record(id).await?.allowed_functions)
-    }
-
     /// Replaces that list; every entry is checked first, and a bad one changes nothing.
     pub async fn set_allowed_functions(&self, id: &str, entries: &[String]) -> AppResult<Vec<String>> {
         if entries.len() > MAX_USER_FUNCTIONS {
