@@ -15,8 +15,18 @@ RUN rustup target add wasm32-unknown-unknown \
  && cargo install wasm-bindgen-cli --version 0.2.130 \
  && cargo +nightly install cargo-leptos --version 0.3.11 --locked --features no_downloads
 WORKDIR /src
+# The same compile-time flags as scripts/package (lib.sh's export_cargo_leptos_env): without
+# `erase_components` the WASM bundle is some 35 % larger.
+ENV RUSTFLAGS="--cfg erase_components" \
+    LEPTOS_OUTPUT_NAME=databaseai
 COPY . .
-RUN cargo leptos build --release \
+# BuildKit cache mounts keep the crate registry and the compiled dependencies between builds,
+# so a code change recompiles this package only, not ~500 crates. The target directory is a
+# cache, so the artefacts are copied out in the same step.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/usr/local/cargo/git \
+    --mount=type=cache,target=/src/target \
+    cargo leptos build --release \
  && mkdir -p /out \
  && cp target/release/databaseai /out/databaseai \
  && cp -r target/site /out/site

@@ -52,7 +52,7 @@ fn generated_schema(tables: usize, columns: usize) -> SchemaInfo {
 /// Every gold query of the question file (alternatives split, templated ones left out).
 fn corpus() -> Vec<String> {
     let path = std::env::var("DATABASEAI_BENCH_QUERIES")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/sql_eval_questions_postgres.csv").into());
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/sql-eval/questions_gen_postgres.csv").into());
     let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut out = Vec::new();
     for row in reader.records() {

@@ -6,8 +6,10 @@ use databaseai::server::{
     eval, startup, telemetry,
 };
 
-#[tokio::main]
-async fn main() {
+/// Settings are read first, on this one thread: a config file is applied to the environment
+/// (`std::env::set_var`), which is only sound before any other thread exists. Then the
+/// runtime starts.
+fn main() {
     let settings = match Settings::load() {
         Ok(s) => s,
         Err(e) => {
@@ -15,6 +17,17 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("databaseai: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    runtime.block_on(run(settings));
+}
+
+async fn run(settings: Settings) {
     telemetry::init(settings.log_json);
     if let Some(Command::Eval(args)) = &settings.command {
         let outcome = match &args.verified {
@@ -82,7 +95,7 @@ async fn main() {
 
 /// `databaseai admin …`: works on the app store directly, so it runs beside a live server.
 async fn admin(settings: &Settings, command: &AdminCommand) -> Result<(), String> {
-    use databaseai::server::{auth::accounts, store::Store};
+    use databaseai::server::{ops::accounts, store::Store};
     let store = Store::connect(&settings.store_url()).await.map_err(|e| e.to_string())?;
     match command {
         AdminCommand::CreateToken { user, name } => {

@@ -9,14 +9,14 @@ use super::model::{
 };
 
 #[cfg(feature = "ssr")]
-use crate::server::auth::access;
+use crate::server::ops;
 
 /// The signed-in principal and the app state, or the failure the function returns.
 /// Every server function starts with it (the middleware already refused anonymous calls).
 #[cfg(feature = "ssr")]
 macro_rules! signed_in {
     () => {
-        match crate::server::auth::signed_in() {
+        match crate::server::state::signed_in() {
             Ok((state, principal)) => (state, principal.user),
             Err(e) => return Ok(Err(Failure::from(e))),
         }
@@ -24,9 +24,11 @@ macro_rules! signed_in {
 }
 
 mod accounts;
-mod results;
+mod history;
+mod verified;
 pub use accounts::*;
-pub use results::*;
+pub use history::*;
+pub use verified::*;
 
 /// An expected failure (bad input, rejected SQL, a database error) travels as data with
 /// HTTP 200: it is an answer, not a broken request, so the browser does not log it.
@@ -60,100 +62,100 @@ pub fn outcome<T>(r: Result<Outcome<T>, ServerFnError>) -> Result<T, String> {
 #[server(input = Json, endpoint = "datasources/list")]
 pub async fn list_datasources() -> Result<Outcome<Vec<DatasourceSummary>>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::list_datasources(&state, &me).await.map_err(Failure::from))
+    Ok(ops::datasources::list(&state, &me).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/get")]
 pub async fn get_datasource(id: String) -> Result<Outcome<DatasourceSummary>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::get_datasource(&state, &me, &id).await.map_err(Failure::from))
+    Ok(ops::datasources::get(&state, &me, &id).await.map_err(Failure::from))
 }
 
 /// Creates (`id: None`) or updates a datasource.
 #[server(input = Json, endpoint = "datasources/save")]
 pub async fn save_datasource(id: Option<String>, input: DatasourceInput) -> Result<Outcome<DatasourceSummary>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::save_datasource(&state, &me, id.as_deref(), &input).await.map_err(Failure::from))
+    Ok(ops::datasources::save(&state, &me, id.as_deref(), &input).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/delete")]
 pub async fn delete_datasource(id: String) -> Result<Outcome<()>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::delete_datasource(&state, &me, &id).await.map_err(Failure::from))
+    Ok(ops::datasources::delete(&state, &me, &id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/test")]
 pub async fn test_datasource(id: String) -> Result<Outcome<ConnectionTest>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::test_datasource(&state, &me, &id).await.map_err(Failure::from))
+    Ok(ops::datasources::test(&state, &me, &id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/schema")]
 pub async fn get_schema(id: String, refresh: bool) -> Result<Outcome<SchemaInfo>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::schema(&state, &me, &id, refresh).await.map(|s| s.as_ref().clone()).map_err(Failure::from))
+    Ok(ops::datasources::schema(&state, &me, &id, refresh).await.map(|s| s.as_ref().clone()).map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/sql")]
 pub async fn run_sql(id: String, request: SqlRequest) -> Result<Outcome<QueryResult>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::run_sql(&state, &me, &id, &request).await.map_err(Failure::from))
+    Ok(ops::queries::run_sql(&state, &me, &id, &request).await.map_err(Failure::from))
 }
 
 /// Stops one of your running queries or asks by its client-chosen id; false when none runs.
 #[server(input = Json, endpoint = "queries/cancel")]
 pub async fn cancel_query(query_id: String) -> Result<Outcome<bool>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(Ok(access::cancel(&state, &me, &query_id).await))
+    Ok(Ok(ops::queries::cancel(&state, &me, &query_id).await))
 }
 
 #[server(input = Json, endpoint = "datasources/ask")]
 pub async fn ask_question(id: String, request: AskRequest) -> Result<Outcome<AskResponse>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::ask(&state, &me, &id, &request).await.map_err(Failure::from))
+    Ok(ops::asks::ask(&state, &me, &id, &request).await.map_err(Failure::from))
 }
 
 /// The same ask with live progress: one JSON `AskEvent` per line, ending with `done` or `failed`.
 #[server(input = Json, output = StreamingText, endpoint = "datasources/ask_stream")]
 pub async fn ask_stream(id: String, request: AskRequest) -> Result<TextStream, ServerFnError> {
-    let (state, principal) = crate::server::auth::signed_in().map_err(|e| ServerFnError::new(e.public_message()))?;
-    let events = access::ask_events(&state, &principal.user, id, request).await;
+    let (state, principal) = crate::server::state::signed_in().map_err(|e| ServerFnError::new(e.public_message()))?;
+    let events = ops::asks::ask_events(&state, &principal.user, &id, request).await;
     Ok(TextStream::new(crate::server::ask::events::json_lines(events)))
 }
 
 #[server(input = Json, endpoint = "datasources/conversations")]
 pub async fn list_conversations(id: String) -> Result<Outcome<Vec<ConversationSummary>>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::conversations(&state, &me, &id).await.map_err(Failure::from))
+    Ok(ops::asks::conversations(&state, &me, &id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "conversations/get")]
 pub async fn get_conversation(id: String) -> Result<Outcome<Vec<ConversationTurn>>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::conversation(&state, &me, &id).await.map_err(Failure::from))
+    Ok(ops::asks::conversation(&state, &me, &id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "settings/llm/get")]
 pub async fn get_llm_settings() -> Result<Outcome<LlmProviderView>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::llm_settings(&state, &me).await.map_err(Failure::from))
+    Ok(ops::settings::llm_settings(&state, &me).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "settings/llm/save")]
 pub async fn save_llm_settings(input: LlmProviderInput) -> Result<Outcome<LlmProviderView>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::save_llm_settings(&state, &me, &input).await.map_err(Failure::from))
+    Ok(ops::settings::save_llm_settings(&state, &me, &input).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "settings/llm/test")]
 pub async fn test_llm_settings(input: LlmProviderInput) -> Result<Outcome<LlmTestResult>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::test_llm_settings(&state, &me, &input).await.map_err(Failure::from))
+    Ok(ops::settings::test_llm_settings(&state, &me, &input).await.map_err(Failure::from))
 }
 
 /// Forgets the settings saved on the page and goes back to the flags / environment.
 #[server(input = Json, endpoint = "settings/llm/reset")]
 pub async fn reset_llm_settings() -> Result<Outcome<LlmProviderView>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::reset_llm_settings(&state, &me).await.map_err(Failure::from))
+    Ok(ops::settings::reset_llm_settings(&state, &me).await.map_err(Failure::from))
 }

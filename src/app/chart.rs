@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::{
     model::ResultColumn,
-    results::{cell_text, compare},
+    table_rows::{cell_text, compare},
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

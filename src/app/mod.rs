@@ -11,7 +11,7 @@ pub mod browser;
 pub mod components;
 pub mod model;
 pub mod pages;
-pub mod results;
+pub mod table_rows;
 pub mod session;
 pub mod chart;
 pub mod time;
@@ -28,7 +28,7 @@ use pages::{
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::server::startup::set_page_csp();
+    crate::server::csp::set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -375,8 +375,12 @@ pub struct LlmTestResult {
 
 mod accounts;
 pub use accounts::*;
-mod results;
-pub use results::*;
+mod exports;
+mod history;
+mod verified;
+pub use exports::*;
+pub use history::*;
+pub use verified::*;
 
 #[cfg(test)]
 mod tests {

@@ -36,9 +36,9 @@ pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// A whole admin page: its content for admins, a refusal for everyone else.
+/// The gate in front of a whole admin page: the page for admins, a refusal for everyone else.
 #[component]
-pub fn AdminPage(children: ChildrenFn) -> impl IntoView {
+pub fn AdminGate(children: ChildrenFn) -> impl IntoView {
     let session = use_session();
     let children = StoredValue::new(children);
     view! {

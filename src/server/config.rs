@@ -6,7 +6,7 @@ use std::{net::IpAddr, path::PathBuf};
 use clap::Parser;
 use secrecy::SecretString;
 
-use super::ask::prompt::AnswerFormat;
+use super::{ask::prompt::AnswerFormat, error::StartupResult};
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "databaseai", version, about = "Ask questions of your SQL database in plain language")]
@@ -196,7 +196,8 @@ pub struct EvalArgs {
 
 impl Settings {
     /// Parse flags and environment, after loading `--config`/`DATABASEAI_CONFIG` if given.
-    pub fn load() -> anyhow_like::Result<Settings> {
+    /// Call it before any other thread starts: the config file is applied to the environment.
+    pub fn load() -> StartupResult<Settings> {
         let args: Vec<String> = std::env::args().collect();
         refuse_secrets_in_arguments(&args)?;
         let config_path = find_config_arg(&args).or_else(|| std::env::var("DATABASEAI_CONFIG").ok());
@@ -217,7 +218,7 @@ impl Settings {
 
 /// Any local user can read a process's arguments (`ps`), so secrets come from the
 /// environment or the config file only.
-fn refuse_secrets_in_arguments(args: &[String]) -> anyhow_like::Result<()> {
+fn refuse_secrets_in_arguments(args: &[String]) -> StartupResult<()> {
     const SECRETS: &[(&str, &str)] = &[
         ("--secret-key", "DATABASEAI_SECRET_KEY"),
         ("--llm-api-key", "DATABASEAI_LLM_API_KEY"),
@@ -254,13 +255,14 @@ fn find_config_arg(args: &[String]) -> Option<String> {
 }
 
 /// Maps `key = value` from a TOML file to `DATABASEAI_KEY` (or `DATABASE_URL`) when unset.
-pub fn apply_config_file(path: &PathBuf) -> anyhow_like::Result<()> {
+fn apply_config_file(path: &PathBuf) -> StartupResult<()> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
     for (key, var, value) in config_file_env(&text)? {
         let _ = key;
         if std::env::var_os(&var).is_none() {
-            // SAFETY: called once at start-up before any other thread exists.
+            // SAFETY: `Settings::load` runs in `main` before the tokio runtime (or any other
+            // thread) starts, so nothing reads the environment concurrently.
             unsafe { std::env::set_var(var, value) };
         }
     }
@@ -268,7 +270,7 @@ pub fn apply_config_file(path: &PathBuf) -> anyhow_like::Result<()> {
 }
 
 /// Pure part of `apply_config_file`: which variables a file would set.
-pub fn config_file_env(text: &str) -> anyhow_like::Result<Vec<(String, String, String)>> {
+pub fn config_file_env(text: &str) -> StartupResult<Vec<(String, String, String)>> {
     let table: toml::Table = text.parse().map_err(|e| format!("invalid config file: {e}"))?;
     let mut out = Vec::new();
     for (key, value) in table {
@@ -293,11 +295,6 @@ pub fn config_file_env(text: &str) -> anyhow_like::Result<Vec<(String, String, S
         out.push((key, var, value));
     }
     Ok(out)
-}
-
-/// A tiny `anyhow`-style result for start-up code, whose errors are only printed.
-pub mod anyhow_like {
-    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use aes_gcm::{
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::config::anyhow_like;
+use super::error::StartupResult;
 
 #[derive(Clone)]
 pub struct SecretBox {
@@ -29,7 +29,7 @@ impl SecretBox {
 
     /// The key from `DATABASEAI_SECRET_KEY`, else from `<data_dir>/secret.key`, created
     /// with mode 0600 on first start.
-    pub fn load(configured: Option<&SecretString>, data_dir: &Path) -> anyhow_like::Result<Self> {
+    pub fn load(configured: Option<&SecretString>, data_dir: &Path) -> StartupResult<Self> {
         let encoded = match configured {
             Some(k) => k.expose_secret().trim().to_string(),
             None => read_or_create_key_file(&data_dir.join("secret.key"))?,
@@ -67,7 +67,7 @@ impl SecretBox {
     }
 }
 
-fn read_or_create_key_file(path: &Path) -> anyhow_like::Result<String> {
+fn read_or_create_key_file(path: &Path) -> StartupResult<String> {
     if let Ok(existing) = std::fs::read_to_string(path) {
         return Ok(existing);
     }

@@ -3,7 +3,7 @@
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use sqlx::{sqlite::SqliteConnectOptions, Connection, SqliteConnection};
 
-use super::{config::anyhow_like, datasources::config::sqlite_root, datasources::DatasourceService, store::Store};
+use super::{error::StartupResult, datasources::config::sqlite_root, datasources::DatasourceService, store::Store};
 
 pub const DEMO_RELATIVE_PATH: &str = "demo/shop.sqlite";
 const DEMO_NAME: &str = "Demo shop";
@@ -61,7 +61,7 @@ fn money(cents: i64) -> f64 {
 /// Builds the demo file when this replica's data directory lacks it (it is the same on every
 /// replica: a fixed seed), and registers the datasource once per app store, even when several
 /// replicas start together against a shared store.
-pub async fn ensure_demo(store: &Store, service: &DatasourceService) -> anyhow_like::Result<()> {
+pub async fn ensure_demo(store: &Store, service: &DatasourceService) -> StartupResult<()> {
     let path = sqlite_root(&service.policy().data_dir).join(DEMO_RELATIVE_PATH);
     if !path.exists() {
         if let Some(dir) = path.parent() {

@@ -25,14 +25,16 @@ pub enum AppError {
     /// Could not reach or log in to a datasource; the message is for people.
     #[error("{0}")]
     Connection(String),
+    /// A datasource or model host the network policy does not allow (not a role matter).
     #[error("network policy: {0}")]
-    Forbidden(String),
+    NetworkPolicy(String),
     /// No valid session or API token.
     #[error("sign in first")]
     Unauthenticated,
-    /// Signed in, but the role does not allow this.
+    /// The request is refused whoever sent it: the role does not allow it, or it came
+    /// from another site.
     #[error("{0}")]
-    NotAllowed(&'static str),
+    Denied(&'static str),
     #[error("too many requests: try again in {0} s")]
     RateLimited(u64),
     /// Every connection to the database is busy with other queries.
@@ -64,9 +66,9 @@ impl AppError {
             AppError::QueryCancelled => "query_cancelled",
             AppError::AskCancelled => "ask_cancelled",
             AppError::Connection(_) => "connection_failed",
-            AppError::Forbidden(_) => "forbidden",
+            AppError::NetworkPolicy(_) => "forbidden",
             AppError::Unauthenticated => "unauthenticated",
-            AppError::NotAllowed(_) => "not_allowed",
+            AppError::Denied(_) => "not_allowed",
             AppError::RateLimited(_) => "rate_limited",
             AppError::Busy(_) => "busy",
             AppError::Llm(_) => "llm_failed",
@@ -83,7 +85,7 @@ impl AppError {
             AppError::QueryTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::QueryCancelled | AppError::AskCancelled => StatusCode::CONFLICT,
             AppError::Connection(_) | AppError::Llm(_) => StatusCode::BAD_GATEWAY,
-            AppError::Forbidden(_) | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
+            AppError::NetworkPolicy(_) | AppError::Denied(_) => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -122,3 +124,6 @@ pub type AppResult<T> = Result<T, AppError>;
 
 // Server functions turn an `AppError` into `ServerFnError` through leptos's blanket
 // `From<E: Error>`, which uses `Display`: for `Internal` that is only "internal error".
+
+/// Errors of start-up code (configuration, opening the store), which are only printed.
+pub type StartupResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    config::{anyhow_like, EvalArgs, Settings},
+    config::{EvalArgs, Settings},
+    datasources::Datasource,
+    error::StartupResult,
     startup,
 };
 use crate::app::model::{AskAttempt, AskEvent, AskRequest, DatasourceInput, Engine, QueryResult, SqlRequest, SslMode};
@@ -120,17 +122,17 @@ pub fn results_match(gold: &QueryResult, predicted: &QueryResult) -> bool {
 }
 
 /// Runs the datasource's verified answers through the pipeline: the user's own regression test.
-pub async fn run_verified(settings: &Settings, args: &EvalArgs, datasource_id: &str) -> anyhow_like::Result<Report> {
+pub async fn run_verified(settings: &Settings, args: &EvalArgs, datasource_id: &str) -> StartupResult<Report> {
     let started = Instant::now();
     let addr = std::net::SocketAddr::new(settings.bind, settings.port);
     let state = startup::build_state(settings, startup::leptos_options(addr)).await?;
     let runner = state.auth.system_user("eval").await.map_err(|e| e.public_message())?;
-    let datasource = state.datasources.get(datasource_id).await.map_err(|e| e.public_message())?;
-    let mut pairs = state.store.verified_answers(datasource_id, None).await?;
+    let datasource = state.datasources.open(datasource_id).await.map_err(|e| e.public_message())?;
+    let mut pairs = state.store.verified_answers(datasource.id(), None).await?;
     // A stable order, so two runs can be compared line by line.
     pairs.sort_by(|a, b| a.question.cmp(&b.question).then(a.id.cmp(&b.id)));
     if pairs.is_empty() {
-        return Err(format!("{} has no verified answers yet", datasource.name).into());
+        return Err(format!("{} has no verified answers yet", datasource.name()).into());
     }
     let mut outcomes = Vec::new();
     for (n, pair) in pairs.iter().enumerate() {
@@ -142,12 +144,12 @@ pub async fn run_verified(settings: &Settings, args: &EvalArgs, datasource_id: &
         };
         let request = AskRequest { question: pair.question.clone(), conversation_id: None, pinned_tables: vec![], ask_id: None };
         let t0 = Instant::now();
-        let answer = state.ask.ask_excluding(&runner, datasource_id, &request, Some(&pair.id), &record).await;
+        let answer = state.ask.ask_excluding(&runner, &datasource, &request, Some(&pair.id), &record).await;
         let seconds = t0.elapsed().as_secs_f64();
         let failed_attempts = failed_attempts.into_inner().expect("attempt log");
         let (correct, predicted_sql, error) = match answer {
             Ok(a) => {
-                let gold = state.datasources.run_sql(datasource_id, &SqlRequest { sql: pair.sql.clone(), max_rows: None, query_id: None }).await;
+                let gold = state.datasources.run_sql(&datasource, &SqlRequest { sql: pair.sql.clone(), max_rows: None, query_id: None }).await;
                 (gold.is_ok_and(|g| results_match(&g, &a.result)), Some(a.sql), None)
             }
             Err(e) => (false, None, Some(e.public_message())),
@@ -155,7 +157,7 @@ pub async fn run_verified(settings: &Settings, args: &EvalArgs, datasource_id: &
         println!("[{}/{}] {} {:>6.1}s  {}", n + 1, pairs.len(), if correct { "ok  " } else { "MISS" }, seconds, pair.question);
         outcomes.push(QuestionOutcome {
             index: n,
-            db_name: datasource.name.clone(),
+            db_name: datasource.name().to_string(),
             category: "verified".into(),
             question: pair.question.clone(),
             correct,
@@ -169,7 +171,7 @@ pub async fn run_verified(settings: &Settings, args: &EvalArgs, datasource_id: &
     finish(settings, args, outcomes, started)
 }
 
-pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Report> {
+pub async fn run(settings: &Settings, args: &EvalArgs) -> StartupResult<Report> {
     let started = Instant::now();
     let mut settings = settings.clone();
     settings.data_dir = std::env::temp_dir().join(format!("databaseai-eval-{}", uuid::Uuid::new_v4()));
@@ -195,7 +197,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
         .collect();
 
     // db_name → (datasource asked, datasource the gold queries run on).
-    let mut datasources: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut datasources: BTreeMap<String, (Datasource, Datasource)> = BTreeMap::new();
     let mut outcomes = Vec::new();
     for (n, (index, q)) in selected.iter().enumerate() {
         if !datasources.contains_key(&q.db_name) {
@@ -211,7 +213,10 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
                 path: None,
             };
             let service = &state.datasources;
-            let create = |input: DatasourceInput| async move { service.create(&input).await.map(|d| d.id).map_err(|e| e.public_message()) };
+            let create = |input: DatasourceInput| async move {
+                let created = service.create(&input).await.map_err(|e| e.public_message())?;
+                service.open(&created.id).await.map_err(|e| e.public_message())
+            };
             let gold = create(server_input(Engine::Postgres, &pg, "postgres", q.db_name.clone())).await?;
             let asked = match &mysql {
                 Some(server) => create(server_input(Engine::MySql, server, "root", format!("{} (MySQL)", q.db_name))).await?,
@@ -278,7 +283,7 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> anyhow_like::Result<Re
     finish(&settings, args, outcomes, started)
 }
 
-fn finish(settings: &Settings, args: &EvalArgs, outcomes: Vec<QuestionOutcome>, started: Instant) -> anyhow_like::Result<Report> {
+fn finish(settings: &Settings, args: &EvalArgs, outcomes: Vec<QuestionOutcome>, started: Instant) -> StartupResult<Report> {
     let mut per_category: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for o in &outcomes {
         let e = per_category.entry(o.category.clone()).or_default();
@@ -300,7 +305,7 @@ fn finish(settings: &Settings, args: &EvalArgs, outcomes: Vec<QuestionOutcome>, 
     Ok(report)
 }
 
-fn write_report(report: &Report, dir: &PathBuf) -> anyhow_like::Result<()> {
+fn write_report(report: &Report, dir: &PathBuf) -> StartupResult<()> {
     std::fs::create_dir_all(dir)?;
     let stamp = super::store::now_ms();
     std::fs::write(dir.join(format!("eval-{stamp}.json")), serde_json::to_string_pretty(report)?)?;

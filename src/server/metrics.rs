@@ -1,16 +1,13 @@
 //! Prometheus metrics at `/metrics`: HTTP latency by route, asks, model calls (latency and
-//! streamed tokens), query durations, errors, and pool usage sampled at scrape time.
+//! streamed tokens), query durations and errors; `http::scrape` serves them.
 use std::{sync::OnceLock, time::Instant};
 
 use axum::{
-    extract::{MatchedPath, Request, State},
-    http::header,
+    extract::{MatchedPath, Request},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-
-use super::state::AppState;
 
 /// Seconds: from a fast query to a slow local model.
 const BUCKETS: &[f64] = &[0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0];
@@ -40,24 +37,6 @@ pub async fn track_http(request: Request, next: Next) -> Response {
         .record(started.elapsed().as_secs_f64());
     metrics::counter!("http_requests_total", "method" => method, "route" => route, "status" => status).increment(1);
     response
-}
-
-/// `/metrics` on the app port: for admins (a personal token works for a Prometheus scrape
-/// with `authorization`), since the figures describe everyone's use. The separate
-/// `--metrics-port` is meant for an internal network and serves `render` without sign-in.
-pub async fn render_for_admins(state: State<AppState>, crate::server::auth::SignedIn(me): crate::server::auth::SignedIn) -> axum::response::Response {
-    if me.user.role != crate::app::model::Role::Admin {
-        return crate::server::http::ApiError::from(crate::server::error::AppError::NotAllowed("only admins may read the metrics")).into_response();
-    }
-    render(state).await.into_response()
-}
-
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    metrics::gauge!("datasource_pools_open").set(state.datasources.pools().len() as f64);
-    let (size, idle) = state.store.pool_usage();
-    metrics::gauge!("app_store_connections", "state" => "open").set(size as f64);
-    metrics::gauge!("app_store_connections", "state" => "idle").set(idle as f64);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render())
 }
 
 /// Records how an ask ended.

@@ -17,39 +17,29 @@ use tower_http::{
 
 use super::{
     ask::{AskService, AskSettings},
-    auth::{middleware::authenticate, AuthService, AuthSettings},
-    config::{anyhow_like, Settings},
-    datasources::netpolicy,
+    auth::{AuthService, AuthSettings},
+    csp,
+    config::Settings,
+    error::StartupResult,
+    netpolicy,
     llm::{
         provider::{LlmProviders, LlmUrlPolicy},
         LlmSettings,
     },
     crypto::SecretBox,
-    datasources::{pool::IDLE_POOL_TTL, DatasourcePolicy, DatasourceService},
-    demo, http, metrics,
+    datasources::{DatasourcePolicy, DatasourceService},
+    exec::pool::IDLE_POOL_TTL,
+    demo,
+    http::{self, authenticate::authenticate},
+    metrics,
+    ratelimit::RequestLimits,
     state::AppState,
     store::Store,
 };
 use crate::app::{shell, App};
 
-/// Content-Security-Policy for everything but pages: no inline script at all. Pages get
-/// `page_csp` with the nonce leptos puts on its hydration and resource scripts.
-const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
-
-/// A page's policy: only scripts from this origin or carrying this response's nonce run.
-pub fn page_csp(nonce: &str) -> String {
-    CSP.replacen("script-src 'self'", &format!("script-src 'self' 'nonce-{nonce}'"), 1)
-}
-
-/// Called while a page renders on the server: sends its nonce-based policy.
-pub fn set_page_csp() {
-    use leptos::prelude::use_context;
-    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else { return };
-    if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce)) {
-        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
-    }
-}
+/// Connection tests (datasources, model) per user and minute: each may wait seconds on a server.
+const TEST_CONNECTIONS_PER_MINUTE: u32 = 20;
 
 /// Leptos options from cargo-leptos's `LEPTOS_*` variables when present, else defaults that
 /// fit a release tarball (`site/` beside the binary) or a source checkout (`target/site`).
@@ -71,7 +61,7 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
 }
 
 /// Everything the server needs, built and migrated, not yet listening.
-pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> anyhow_like::Result<AppState> {
+pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> StartupResult<AppState> {
     std::fs::create_dir_all(&settings.data_dir)?;
     std::fs::create_dir_all(settings.data_dir.join("sqlite"))?;
     if settings.no_auth && !settings.bind.is_loopback() {
@@ -123,10 +113,11 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         },
     ));
     let auth = Arc::new(auth_service(settings, store.clone()).await?);
-    Ok(AppState { leptos_options, store, datasources, llm, ask, auth, metrics_on_app_port: settings.metrics_port.is_none() })
+    let limits = Arc::new(RequestLimits::new(settings.ask_per_minute, TEST_CONNECTIONS_PER_MINUTE));
+    Ok(AppState { leptos_options, store, datasources, llm, ask, auth, limits, metrics_on_app_port: settings.metrics_port.is_none() })
 }
 
-async fn auth_service(settings: &Settings, store: Store) -> anyhow_like::Result<AuthService> {
+async fn auth_service(settings: &Settings, store: Store) -> StartupResult<AuthService> {
     use secrecy::ExposeSecret;
     let admin = match (&settings.admin_user, &settings.admin_password) {
         (Some(user), Some(password)) if !user.trim().is_empty() => Some((user.trim().to_string(), password.expose_secret().to_string())),
@@ -138,8 +129,6 @@ async fn auth_service(settings: &Settings, store: Store) -> anyhow_like::Result<
         idle_timeout: Duration::from_secs(settings.session_idle_minutes.max(1) * 60),
         secure_cookies: settings.secure_cookies,
         login_per_minute: settings.login_per_minute,
-        ask_per_minute: settings.ask_per_minute,
-        test_per_minute: 20,
     };
     AuthService::new(store, auth_settings, admin).await.map_err(|e| format!("accounts: {}", e.public_message()).into())
 }
@@ -150,7 +139,7 @@ pub fn router(state: AppState) -> Router {
     metrics::handle();
     let mut app = Router::new();
     if state.metrics_on_app_port {
-        app = app.route("/metrics", get(metrics::render_for_admins));
+        app = app.route("/metrics", get(http::scrape::render_for_admins));
     }
     app.nest("/api/v1", http::router())
         .leptos_routes(&state, routes, move || shell(options.clone()))
@@ -158,7 +147,7 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(2 * http::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(http::json_errors))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp::CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
@@ -171,7 +160,7 @@ pub fn router(state: AppState) -> Router {
 
 /// `/metrics` alone, for its own port.
 pub fn metrics_router(state: AppState) -> Router {
-    Router::new().route("/metrics", get(metrics::render)).with_state(state)
+    Router::new().route("/metrics", get(http::scrape::render)).with_state(state)
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.

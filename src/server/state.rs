@@ -4,7 +4,15 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use super::{ask::AskService, auth::AuthService, datasources::DatasourceService, error::AppError, llm::provider::LlmProviders, store::Store};
+use super::{
+    ask::AskService,
+    auth::{principal_of, AuthService, Principal},
+    datasources::DatasourceService,
+    error::AppError,
+    llm::provider::LlmProviders,
+    ratelimit::RequestLimits,
+    store::Store,
+};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -14,6 +22,7 @@ pub struct AppState {
     pub llm: Arc<LlmProviders>,
     pub ask: Arc<AskService>,
     pub auth: Arc<AuthService>,
+    pub limits: Arc<RequestLimits>,
     /// False when `/metrics` has its own port.
     pub metrics_on_app_port: bool,
 }
@@ -21,4 +30,12 @@ pub struct AppState {
 /// The state inside a server function (leptos_axum provides it as context).
 pub fn app_state() -> Result<AppState, AppError> {
     leptos::prelude::use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))
+}
+
+/// The app state and the signed-in user, inside a server function. The middleware already
+/// refused anonymous calls; this is the per-function check.
+pub fn signed_in() -> Result<(AppState, Principal), AppError> {
+    let state = app_state()?;
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>().ok_or(AppError::Unauthenticated)?;
+    Ok((state, principal_of(&parts.extensions)?))
 }

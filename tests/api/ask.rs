@@ -317,3 +317,44 @@ async fn a_select_list_name_used_in_having_is_repaired_on_postgres() {
     assert!(error.contains("\"spent\" does not exist") && error.contains("replaced by its expression"), "{r}");
     assert_eq!(stub.requests().len(), 1, "no second model call");
 }
+
+/// An ask resolves its datasource once: however many attempts and repairs it takes, the
+/// stored row is read one time (so is a plain SQL run).
+#[tokio::test]
+async fn the_stored_datasource_row_is_read_once_per_ask() {
+    let stub = StubLlm::start(vec![
+        Reply::Stream("Let me think about the cities.".into()),
+        answer("SELECT o.city, count(*) AS orders FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY o.city", "Orders per city."),
+    ])
+    .await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--ask-max-attempts", "4"]).await;
+    let id = app.demo_id().await;
+    let before = app.state.store.datasource_row_reads();
+    let (status, r) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "orders per city"})).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["attempts"].as_array().unwrap().len(), 2, "a prose reply and a repaired query: {r}");
+    assert_eq!(app.state.store.datasource_row_reads() - before, 1, "one read for two model calls, a repair and two runs");
+    let before = app.state.store.datasource_row_reads();
+    let (status, _) = app.post(&format!("/api/v1/datasources/{id}/sql"), json!({"sql": "SELECT count(*) FROM orders"})).await;
+    assert_eq!((status, app.state.store.datasource_row_reads() - before), (200, 1));
+}
+
+/// PostgreSQL's own parser (in the guard) refuses a reserved word as an alias; the repair
+/// renames it without another model call, in the text as written.
+#[tokio::test]
+async fn a_reserved_word_as_alias_is_renamed_on_postgres() {
+    let stub = StubLlm::start(vec![answer(
+        "SELECT c.name, count(*) AS n FROM customers c JOIN orders is ON is.customer_id = c.id WHERE is.paid GROUP BY c.name ORDER BY n DESC, c.name LIMIT 3",
+        "Customers with the most paid orders.",
+    )])
+    .await;
+    let app = app_with(&stub).await;
+    let db = create_pg_database(SHOP_SQL).await;
+    let id = app.add_pg_datasource("shop", &db, "postgres").await;
+    let (status, r) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "who has the most paid orders?"})).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["sql"], "SELECT c.name, count(*) AS n FROM customers c JOIN orders is_ ON is_.customer_id = c.id WHERE is_.paid GROUP BY c.name ORDER BY n DESC, c.name LIMIT 3");
+    assert_eq!(r["row_count"], 3, "{r}");
+    assert!(r["attempts"][0]["error"].as_str().unwrap().contains("reserved word used as an alias was renamed"), "{r}");
+    assert_eq!(stub.requests().len(), 1, "no second model call");
+}

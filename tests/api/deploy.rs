@@ -50,6 +50,26 @@ fn dockerfile_builds_in_stages_and_runs_as_a_non_root_user_with_a_health_check()
     }
 }
 
+/// The image's build uses the compile-time flags `scripts/package` uses (one source: lib.sh),
+/// so the container ships the same small WASM bundle, and keeps compiled dependencies in a
+/// BuildKit cache so a code change does not rebuild them.
+#[test]
+fn the_image_builds_like_the_release_package_and_caches_dependencies() {
+    let lib = read("scripts/lib.sh");
+    // `RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=databaseai`
+    let exported = lib.lines().map(str::trim).find_map(|l| l.strip_prefix("export RUSTFLAGS=")).expect("lib.sh exports the release flags");
+    let (flags, other) = exported.rsplit_once(' ').unwrap();
+    let steps = dockerfile();
+    let builder = &steps[..steps.iter().rposition(|(k, _)| k == "FROM").unwrap()];
+    let env = builder.iter().filter(|(k, _)| k == "ENV").map(|(_, a)| a.as_str()).collect::<Vec<_>>().join(" ");
+    assert!(env.contains(&format!("RUSTFLAGS={flags}")) && env.contains(other), "the builder sets {exported}: {env}");
+    let build = builder.iter().find(|(k, a)| k == "RUN" && a.contains("cargo leptos build --release")).map(|(_, a)| a.as_str()).unwrap();
+    for cache in ["--mount=type=cache,target=/usr/local/cargo/registry", "--mount=type=cache,target=/src/target"] {
+        assert!(build.contains(cache), "the build step mounts {cache}: {build}");
+    }
+    assert!(read("Dockerfile").starts_with("# syntax=docker/dockerfile:1"), "cache mounts need the BuildKit syntax line");
+}
+
 #[test]
 fn compose_runs_the_app_on_a_healthy_postgres_store_with_secrets_from_env() {
     let compose = yaml("docker-compose.yml");

@@ -90,7 +90,7 @@ const HOSTILE_SQLITE: &str = include_str!("../corpus/hostile_sqlite.sql");
 #[tokio::test]
 async fn hostile_sqlite_corpus_is_harmless_at_the_database_layer() {
     use databaseai::server::{
-        datasources::{config::{DatasourceConfig, SqliteConfig}, pool::build_pool},
+        datasources::{config::{DatasourceConfig, SqliteConfig}, connect::build_pool},
         exec::execute,
     };
     use sqlx::{sqlite::SqliteConnectOptions, SqliteConnection};

@@ -4,7 +4,8 @@ use clap::Parser;
 use databaseai::{
     app::model::{NewUserInput, Role, UserView},
     server::{
-        auth::{accounts, create_user},
+        auth::create_user,
+        ops::accounts,
         config::Settings,
         startup,
         state::AppState,

@@ -1,10 +1,10 @@
 //! The app store's operations on PostgreSQL (the unit tests cover SQLite).
-use databaseai::server::store::{is_unique_violation, NewDatasource, Store};
+use databaseai::server::store::{is_unique_violation, DatasourceFields, Store};
 
 use crate::helpers::*;
 
-fn sample(name: &str) -> NewDatasource {
-    NewDatasource {
+fn sample(name: &str) -> DatasourceFields {
+    DatasourceFields {
         name: name.into(),
         engine: "sqlite".into(),
         host: None,

@@ -7,7 +7,7 @@ use super::Outcome;
 use super::Failure;
 use crate::app::model::{AuditEntry, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewUserInput, SessionInfo, TokenView, UserView};
 #[cfg(feature = "ssr")]
-use crate::server::auth::{access, accounts};
+use crate::server::ops;
 
 /// The request's headers and the app state, for the sign-in functions (which run before
 /// anyone is signed in).
@@ -20,7 +20,7 @@ fn request() -> Result<(crate::server::state::AppState, axum::http::request::Par
 
 #[cfg(feature = "ssr")]
 fn set_session_cookie(state: &crate::server::state::AppState, parts: &axum::http::request::Parts, token: Option<&str>) {
-    use crate::server::auth::middleware::is_https;
+    use crate::server::http::authenticate::is_https;
     let cookie = state.auth.session_cookie(token, is_https(&parts.headers));
     if let (Some(response), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), axum::http::HeaderValue::from_str(&cookie)) {
         response.append_header(axum::http::header::SET_COOKIE, value);
@@ -31,16 +31,15 @@ fn set_session_cookie(state: &crate::server::state::AppState, parts: &axum::http
 #[server(input = Json, endpoint = "auth/session")]
 pub async fn current_session() -> Result<SessionInfo, ServerFnError> {
     let (state, parts) = request()?;
-    let user = crate::server::auth::middleware::principal_of(&parts.extensions).ok().map(|p| p.user);
-    let setup_needed = user.is_none() && state.auth.setup_needed().await.unwrap_or(false);
-    Ok(SessionInfo { user, setup_needed, auth_enabled: state.auth.enabled() })
+    let user = crate::server::auth::principal_of(&parts.extensions).ok().map(|p| p.user);
+    Ok(ops::sessions::session(&state, user).await)
 }
 
 #[server(input = Json, endpoint = "auth/login")]
 pub async fn login(input: LoginInput) -> Result<Outcome<UserView>, ServerFnError> {
-    use crate::server::auth::{middleware::{client_addr, cookie_value}, SESSION_COOKIE};
+    use crate::server::{auth::SESSION_COOKIE, http::authenticate::{client_addr, cookie_value}};
     let (state, parts) = request()?;
-    match state.auth.login(&input, cookie_value(&parts.headers, SESSION_COOKIE), client_addr(&parts.extensions)).await {
+    match ops::sessions::login(&state, &input, cookie_value(&parts.headers, SESSION_COOKIE), client_addr(&parts.extensions)).await {
         Ok((user, token)) => {
             set_session_cookie(&state, &parts, Some(&token));
             Ok(Ok(user))
@@ -52,9 +51,9 @@ pub async fn login(input: LoginInput) -> Result<Outcome<UserView>, ServerFnError
 /// First run: creates the admin account and signs it in.
 #[server(input = Json, endpoint = "auth/setup")]
 pub async fn setup_admin(input: LoginInput) -> Result<Outcome<UserView>, ServerFnError> {
-    use crate::server::auth::{middleware::cookie_value, SESSION_COOKIE};
+    use crate::server::{auth::SESSION_COOKIE, http::authenticate::cookie_value};
     let (state, parts) = request()?;
-    match state.auth.setup_admin(&input, cookie_value(&parts.headers, SESSION_COOKIE)).await {
+    match ops::sessions::setup_admin(&state, &input, cookie_value(&parts.headers, SESSION_COOKIE)).await {
         Ok((user, token)) => {
             set_session_cookie(&state, &parts, Some(&token));
             Ok(Ok(user))
@@ -66,11 +65,11 @@ pub async fn setup_admin(input: LoginInput) -> Result<Outcome<UserView>, ServerF
 #[server(input = Json, endpoint = "auth/logout")]
 pub async fn logout() -> Result<Outcome<()>, ServerFnError> {
     let (state, parts) = request()?;
-    let principal = match crate::server::auth::middleware::principal_of(&parts.extensions) {
+    let principal = match crate::server::auth::principal_of(&parts.extensions) {
         Ok(p) => p,
         Err(e) => return Ok(Err(Failure::from(e))),
     };
-    if let Err(e) = state.auth.logout(&principal).await {
+    if let Err(e) = ops::sessions::logout(&state, &principal).await {
         return Ok(Err(Failure::from(e)));
     }
     set_session_cookie(&state, &parts, None);
@@ -80,61 +79,61 @@ pub async fn logout() -> Result<Outcome<()>, ServerFnError> {
 #[server(input = Json, endpoint = "users/list")]
 pub async fn list_users() -> Result<Outcome<Vec<UserView>>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(accounts::list_users(&state, &me).await.map_err(Failure::from))
+    Ok(ops::accounts::list_users(&state, &me).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "users/create")]
 pub async fn create_user(input: NewUserInput) -> Result<Outcome<UserView>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(accounts::add_user(&state, &me, &input).await.map_err(Failure::from))
+    Ok(ops::accounts::add_user(&state, &me, &input).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "users/delete")]
 pub async fn delete_user(id: String) -> Result<Outcome<()>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(accounts::remove_user(&state, &me, &id).await.map_err(Failure::from))
+    Ok(ops::accounts::remove_user(&state, &me, &id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "tokens/list")]
 pub async fn list_tokens() -> Result<Outcome<Vec<TokenView>>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(accounts::list_tokens(&state, &me).await.map_err(Failure::from))
+    Ok(ops::accounts::list_tokens(&state, &me).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "tokens/create")]
 pub async fn create_token(name: String) -> Result<Outcome<CreatedToken>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(accounts::create_token(&state.store, &me, &name).await.map_err(Failure::from))
+    Ok(ops::accounts::create_token(&state.store, &me, &name).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "tokens/revoke")]
 pub async fn revoke_token(id: String) -> Result<Outcome<()>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(accounts::revoke_token(&state, &me, &id).await.map_err(Failure::from))
+    Ok(ops::accounts::revoke_token(&state, &me, &id).await.map_err(Failure::from))
 }
 
 /// Replaces the datasource's own functions queries may call (admins).
 #[server(input = Json, endpoint = "datasources/functions/set")]
 pub async fn set_functions(id: String, functions: DatasourceFunctions) -> Result<Outcome<DatasourceFunctions>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(crate::server::auth::access::set_allowed_functions(&state, &me, &id, &functions).await.map_err(Failure::from))
+    Ok(ops::datasources::set_allowed_functions(&state, &me, &id, &functions).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/sharing/get")]
 pub async fn get_sharing(id: String) -> Result<Outcome<DatasourceSharing>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::sharing(&state, &me, &id).await.map_err(Failure::from))
+    Ok(ops::datasources::sharing(&state, &me, &id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/sharing/set")]
 pub async fn set_sharing(id: String, sharing: DatasourceSharing) -> Result<Outcome<DatasourceSharing>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(access::set_sharing(&state, &me, &id, &sharing).await.map_err(Failure::from))
+    Ok(ops::datasources::set_sharing(&state, &me, &id, &sharing).await.map_err(Failure::from))
 }
 
 /// One page of the audit log, newest first.
 #[server(input = Json, endpoint = "audit/list")]
 pub async fn audit_log(offset: i64) -> Result<Outcome<Vec<AuditEntry>>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(accounts::audit_log(&state, &me, 200, offset).await.map_err(Failure::from))
+    Ok(ops::accounts::audit_log(&state, &me, 200, offset).await.map_err(Failure::from))
 }

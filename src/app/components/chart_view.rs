@@ -8,7 +8,7 @@ use crate::app::browser;
 use crate::app::{
     chart::{choose, draw, ChartKind, ChartSpec, Shape, HEIGHT, WIDTH},
     model::ResultColumn,
-    results::numeric_columns,
+    table_rows::numeric_columns,
 };
 
 /// Slice colours. Colours are attributes, not CSS, so a downloaded SVG or PNG looks the same.

@@ -8,7 +8,7 @@ use crate::app::{
     browser,
     components::chart_view::ChartView,
     model::{ExportFormat, QueryResult},
-    results::{cell_text, numeric_columns, row_tsv, to_tsv, view_order, SortBy},
+    table_rows::{cell_text, numeric_columns, row_tsv, to_tsv, view_order, SortBy},
 };
 
 /// Every row is this tall (CSS pins it), so the window can be computed from the scroll offset.

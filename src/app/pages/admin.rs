@@ -5,7 +5,7 @@ use crate::app::{
     api::{audit_log, create_user, delete_user, get_sharing, list_datasources, list_users, outcome, set_functions, set_sharing},
     model::{DatasourceFunctions, DatasourceSharing, DatasourceSummary, NewUserInput, Role, UserView},
     time::utc_minute as format_time,
-    session::AdminPage as AdminGate,
+    session::AdminGate,
 };
 
 #[component]

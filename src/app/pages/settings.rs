@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::app::{
     api::{get_llm_settings, outcome, reset_llm_settings, save_llm_settings, test_llm_settings},
     model::{LlmProviderInput, LlmProviderView, LlmTestResult},
-    session::AdminPage,
+    session::AdminGate,
 };
 
 #[derive(Clone, Copy)]
@@ -68,9 +68,9 @@ fn source_label(source: &str) -> &'static str {
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     view! {
-        <AdminPage>
+        <AdminGate>
             <LlmSettings/>
-        </AdminPage>
+        </AdminGate>
     }
 }
 

@@ -1,6 +1,8 @@
 //! Concrete hints for a failed attempt, so the model's next try is better than a guess:
 //! for an unknown column, which table its alias stands for and what that table has, and which
-//! tables do have a column of that name; otherwise the closest real names.
+//! tables do have a column of that name; otherwise the closest real names. Hints only advise:
+//! fixes made without the model are in `repair`.
+use super::repair::relations;
 use crate::app::model::SchemaTable;
 
 /// The unknown identifier in a PostgreSQL, MySQL / MariaDB or SQLite error message.
@@ -54,174 +56,6 @@ fn table_for_alias<'a>(sql: &str, alias: &str, tables: &[&'a SchemaTable]) -> Op
         .copied()
         .find(|t| t.name.to_lowercase() == alias || t.qualified_name().to_lowercase() == alias)
         .or_else(|| relations(sql, tables).into_iter().find(|(name, _)| name.to_lowercase() == alias).map(|(_, t)| t))
-}
-
-/// Words that can follow a table in FROM/JOIN where an alias would otherwise be.
-const NOT_ALIASES: &[&str] = &[
-    "where", "join", "inner", "left", "right", "full", "cross", "on", "using", "group", "order", "limit", "having", "union",
-    "natural", "offset", "window", "except", "intersect", "fetch", "lateral",
-];
-
-/// The relations in FROM/JOIN clauses: (the name the query uses for it, spelled as the query
-/// spells it, and the table). The spelling matters: MySQL's aliases are case-sensitive.
-fn relations<'a>(sql: &str, tables: &[&'a SchemaTable]) -> Vec<(String, &'a SchemaTable)> {
-    let spelled: Vec<&str> = sql
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')' || c == ';')
-        .filter(|t| !t.is_empty())
-        .map(|t| t.trim_matches(|c| c == '"' || c == '`'))
-        .collect();
-    let tokens: Vec<String> = spelled.iter().map(|t| t.to_lowercase()).collect();
-    let find = |name: &str| tables.iter().copied().find(|t| t.name.to_lowercase() == name || t.qualified_name().to_lowercase() == name);
-    let mut out = Vec::new();
-    for (i, token) in tokens.iter().enumerate() {
-        if token != "from" && token != "join" {
-            continue;
-        }
-        let Some(table) = tokens.get(i + 1).and_then(|t| find(t)) else { continue };
-        let next = if tokens.get(i + 2).map(String::as_str) == Some("as") { tokens.get(i + 3) } else { tokens.get(i + 2) };
-        let name = match next {
-            Some(alias) if !NOT_ALIASES.contains(&alias.as_str()) && alias.chars().all(|c| c.is_alphanumeric() || c == '_') => {
-                let at = if tokens[i + 2] == "as" { i + 3 } else { i + 2 };
-                spelled[at].to_string()
-            }
-            _ => spelled[i + 1].to_string(),
-        };
-        out.push((name, table));
-    }
-    out
-}
-
-/// Replaces `from` with `to` where it stands alone (not inside a longer identifier), ignoring case.
-fn replace_reference(sql: &str, from: &str, to: &str) -> String {
-    let lower = sql.to_lowercase();
-    let from = from.to_lowercase();
-    if lower.len() != sql.len() {
-        return sql.to_string(); // lower-casing changed byte offsets: leave it to the model
-    }
-    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    let mut out = String::with_capacity(sql.len());
-    let mut i = 0;
-    while i < sql.len() {
-        if lower[i..].starts_with(&from) && !is_word(lower[..i].chars().next_back()) && !is_word(lower[i + from.len()..].chars().next()) {
-            out.push_str(to);
-            i += from.len();
-        } else {
-            let c = sql[i..].chars().next().expect("in bounds");
-            out.push(c);
-            i += c.len_utf8();
-        }
-    }
-    out
-}
-
-/// A column taken from the wrong alias (`p.aid` where `p` is `publication` but `aid` is in the
-/// joined `writes w`) is the commonest slip of small models. When exactly one relation in the
-/// query has that column, the reference is moved to it; the result still goes through the guard.
-pub fn repair_alias(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<String> {
-    let (kind, wanted) = unknown_identifier(error)?;
-    let (qualifier, column) = wanted.rsplit_once('.').filter(|_| kind == "column")?;
-    let column_lower = column.to_lowercase();
-    let owners: Vec<String> = relations(sql, tables)
-        .into_iter()
-        .filter(|(_, t)| t.columns.iter().any(|c| c.name.to_lowercase() == column_lower))
-        .map(|(name, _)| name)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let owner = match owners.as_slice() {
-        [owner] => owner.clone(),
-        // PostgreSQL resolved it itself: exactly one other relation has a column of that name.
-        _ => postgres_suggestion(error).filter(|(_, c)| c.eq_ignore_ascii_case(column)).map(|(q, _)| q)?,
-    };
-    if owner.eq_ignore_ascii_case(qualifier) {
-        return None;
-    }
-    let target = format!("{owner}.{column}");
-    let repaired = replace_reference(sql, &wanted, &target);
-    // `a.x = a.x` would silently turn a join into a cross join: leave that one to the model.
-    let squashed: String = repaired.to_lowercase().split_whitespace().collect();
-    let target = target.to_lowercase();
-    if squashed.contains(&format!("{target}={target}")) {
-        return None;
-    }
-    (repaired != sql).then_some(repaired)
-}
-
-/// A failed query fixed without the model, and what was done; None when it is not a slip
-/// these repairs know.
-pub fn repair(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<(String, &'static str)> {
-    repair_alias(error, sql, tables)
-        .map(|r| (r, "the column was moved to the table that has it"))
-        .or_else(|| repair_reserved_alias(error, sql, tables).map(|r| (r, "a reserved word used as an alias was renamed")))
-        .or_else(|| {
-            super::output_names::inline_output_name(error, sql, tables).map(|r| (r, "a name from the SELECT list was replaced by its expression"))
-        })
-}
-
-/// Reserved words small models pick as table aliases (`inventory_snapshots is`,
-/// `audit_sessions as`, `order_lines ol` is fine).
-const RESERVED_ALIASES: &[&str] = &[
-    "is", "as", "on", "in", "do", "to", "by", "or", "and", "not", "end", "all", "any", "asc", "desc", "case", "cast", "from",
-    "user", "order", "group", "limit", "offset", "check", "table", "column", "when", "then", "else", "with", "both", "only",
-    "union", "where", "having", "into", "some", "using", "default", "primary", "references", "analyse", "analyze",
-];
-
-/// An alias that is a reserved word (`FROM inventory_snapshots is … is.car_id`) is a syntax
-/// error however the rest is written: it is renamed (`is_`) without another model call.
-pub fn repair_reserved_alias(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<String> {
-    const MARK: &str = "syntax error at or near \"";
-    let rest = &error[error.find(MARK)? + MARK.len()..];
-    let word = rest.split('"').next()?.to_lowercase();
-    if !RESERVED_ALIASES.contains(&word.as_str()) || sql.to_lowercase().len() != sql.len() {
-        return None;
-    }
-    let renamed = format!("{word}_");
-    let lower = sql.to_lowercase();
-    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '"');
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut defined = false;
-    let mut i = 0;
-    while i < sql.len() {
-        let before = lower[..i].chars().next_back();
-        let starts_here = lower[i..].starts_with(&word) && !is_word(before);
-        let after = lower[i + word.len().min(lower.len() - i)..].chars().next();
-        // `is.col`: a reference through the alias.
-        if starts_here && after == Some('.') {
-            out.push_str(&renamed);
-            i += word.len();
-            continue;
-        }
-        // `<table> is` or `<table> AS is`: the alias itself.
-        // (For `as`, only the second of `AS as`: the first is the keyword.)
-        if starts_here && !is_word(after) && (word != "as" || lower[..i].trim_end().ends_with(" as")) {
-            let head = lower[..i].trim_end();
-            let head = head.strip_suffix(" as").map_or(head, str::trim_end);
-            let previous = head.rsplit(|c: char| c.is_whitespace() || c == ',' || c == '(').next().unwrap_or("").trim_matches('"');
-            if tables.iter().any(|t| t.name.to_lowercase() == previous || t.qualified_name().to_lowercase() == previous) {
-                out.push_str(&renamed);
-                defined = true;
-                i += word.len();
-                continue;
-            }
-        }
-        let c = sql[i..].chars().next().expect("in bounds");
-        out.push(c);
-        i += c.len_utf8();
-    }
-    defined.then_some(out)
-}
-
-/// PostgreSQL's own single suggestion, `Perhaps you meant to reference the column "q.c".`, as
-/// (q, c). None when it offers two or none.
-fn postgres_suggestion(error: &str) -> Option<(String, String)> {
-    const MARK: &str = "Perhaps you meant to reference the column \"";
-    let rest = &error[error.find(MARK)? + MARK.len()..];
-    let (suggested, tail) = rest.split_once('"')?;
-    if tail.trim_start().starts_with("or ") {
-        return None;
-    }
-    let (q, c) = suggested.rsplit_once('.')?;
-    Some((q.to_string(), c.to_string()))
 }
 
 /// The hint sent back with a failed attempt: unknown names first, then the PostgreSQL slips
@@ -397,22 +231,7 @@ pub fn closest_names(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::model::SchemaColumn;
-
-    /// A table of integer columns.
-    fn table(name: &str, cols: &[&str]) -> SchemaTable {
-        SchemaTable {
-            schema: Some("public".into()),
-            name: name.into(),
-            kind: "table".into(),
-            comment: None,
-            row_estimate: None,
-            columns: cols
-                .iter()
-                .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None, sample_values: vec![] })
-                .collect(),
-        }
-    }
+    use crate::{app::model::SchemaColumn, server::ask::fixtures::table};
 
     #[test]
     fn finds_the_unknown_name_and_its_neighbours() {
@@ -494,67 +313,7 @@ mod tests {
         assert!(for_error("function lower(integer) does not exist", "SELECT 1", &none).is_none());
     }
 
-    #[test]
-    fn a_reserved_word_as_alias_is_renamed() {
-        let (cars, snapshots) = (table("cars", &["id", "make"]), table("inventory_snapshots", &["car_id", "is_in_inventory"]));
-        let tables = [&cars, &snapshots];
-        let sql = "SELECT c.make FROM cars c JOIN inventory_snapshots is ON c.id = is.car_id WHERE is.is_in_inventory IS TRUE";
-        assert_eq!(
-            repair_reserved_alias("syntax error at or near \"is\"", sql, &tables).unwrap(),
-            "SELECT c.make FROM cars c JOIN inventory_snapshots is_ ON c.id = is_.car_id WHERE is_.is_in_inventory IS TRUE"
-        );
-        let with_as = "SELECT as.car_id FROM public.inventory_snapshots AS as";
-        assert_eq!(repair_reserved_alias("syntax error at or near \"as\"", with_as, &tables).unwrap(), "SELECT as_.car_id FROM public.inventory_snapshots AS as_");
-        // A syntax error that is not an alias, or a word that is not reserved, is left to the model.
-        assert!(repair_reserved_alias("syntax error at or near \"is\"", "SELECT 1 WHERE x IS IS NULL", &tables).is_none());
-        assert!(repair_reserved_alias("syntax error at or near \"fromm\"", "SELECT 1 fromm cars", &tables).is_none());
-    }
 
-    #[test]
-    fn a_repair_keeps_the_alias_as_written_for_mysql() {
-        // MySQL aliases are case-sensitive: `T1`, not `t1`.
-        let (restaurant, location) = (table("restaurant", &["id", "rating", "city_name"]), table("location", &["restaurant_id", "street_name"]));
-        let sql = "SELECT AVG(T3.rating) FROM `restaurant` AS T1 INNER JOIN location AS T2 ON T1.id = T2.restaurant_id";
-        let repaired = repair_alias("Unknown column 'T3.rating' in 'SELECT'", sql, &[&restaurant, &location]).unwrap();
-        assert_eq!(repaired, sql.replace("T3.rating", "T1.rating"));
-    }
 
-    #[test]
-    fn postgres_own_single_suggestion_repairs_an_alias() {
-        // Both tables have `name`, so the schema alone cannot decide; PostgreSQL named one.
-        let (author, conference) = (table("author", &["aid", "name"]), table("conference", &["cid", "name"]));
-        let sql = "SELECT t2.name FROM author t1 JOIN conference t3 ON t3.cid = t1.aid JOIN writes t2 ON t2.aid = t1.aid";
-        let error = "column t2.name does not exist (hint: Perhaps you meant to reference the column \"t1.name\".)";
-        assert_eq!(repair_alias(error, sql, &[&author, &conference]).unwrap(), sql.replace("SELECT t2.name", "SELECT t1.name"));
-        let two = "column t2.name does not exist (hint: Perhaps you meant to reference the column \"t1.name\" or the column \"t3.name\".)";
-        assert!(repair_alias(two, sql, &[&author, &conference]).is_none());
-    }
 
-    #[test]
-    fn a_column_taken_from_the_wrong_alias_is_moved_to_the_one_that_has_it() {
-        let (publication, writes, author) = (table("publication", &["pid", "title"]), table("writes", &["aid", "pid"]), table("author", &["aid", "name"]));
-        let tables = [&publication, &writes, &author];
-        let sql = "SELECT p.title FROM publication AS p JOIN writes w ON w.pid = p.pid WHERE p.aid = 3 ORDER BY P.AID";
-        assert_eq!(
-            repair_alias("column p.aid does not exist", sql, &tables).unwrap(),
-            "SELECT p.title FROM publication AS p JOIN writes w ON w.pid = p.pid WHERE w.aid = 3 ORDER BY w.aid"
-        );
-        // A repair that compares a column with itself (a join turned cross join) is not made.
-        let instructor = table("instructor", &["instructor_id", "name"]);
-        let record = table("student_record", &["student_id", "course_id"]);
-        let join = "SELECT i.name FROM instructor i JOIN student_record sr ON i.instructor_id = sr.instructor_id";
-        assert!(repair_alias("column sr.instructor_id does not exist", join, &[&instructor, &record]).is_none());
-        // Two relations have it: no guessing.
-        let ambiguous = "SELECT p.title FROM publication p JOIN writes w ON w.pid = p.pid JOIN author a ON a.aid = w.aid WHERE p.aid = 1";
-        assert!(repair_alias("column p.aid does not exist", ambiguous, &tables).is_none());
-        // Nobody in the query has it, or the error is something else.
-        assert!(repair_alias("column p.name does not exist", sql, &tables).is_none());
-        assert!(repair_alias("syntax error at or near \"FROM\"", sql, &tables).is_none());
-        // Bare table names work as qualifiers too, and longer names are left alone.
-        assert_eq!(
-            repair_alias("column publication.aid does not exist", "SELECT publication.aid, publication.aid_x FROM publication JOIN writes ON writes.pid = publication.pid", &tables)
-                .unwrap(),
-            "SELECT writes.aid, publication.aid_x FROM publication JOIN writes ON writes.pid = publication.pid"
-        );
-    }
 }

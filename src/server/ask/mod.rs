@@ -10,21 +10,22 @@ use std::{
 use tokio::sync::{mpsc, Notify};
 
 use crate::{
-    app::model::{AskAttempt, AskEvent, AskRequest, AskResponse, ConversationSummary, ConversationTurn, QueryResult, SqlRequest, UserView},
+    app::model::{AskAttempt, AskEvent, AskRequest, AskResponse, QueryResult, SqlRequest, UserView},
     server::{
-        datasources::DatasourceService,
+        datasources::{Datasource, DatasourceService},
         error::{AppError, AppResult},
         llm::{answer_schema, parse_answer, provider::LlmProviders, ChatMessage, LlmClient},
-        auth::access::scoped_id,
-        store::{AuditRecord, Store, TurnRecord},
+        store::{AuditAction, AuditRecord, AuditStatus, Store, TurnRecord},
     },
 };
 
 pub mod events;
+pub mod examples;
 pub mod hints;
-pub mod output_names;
 pub mod prompt;
+pub mod repair;
 pub mod tables;
+pub mod words;
 
 /// Longest question accepted, in characters.
 pub const MAX_QUESTION_CHARS: usize = 2_000;
@@ -79,39 +80,25 @@ impl AskService {
         AskService { datasources, store, llm, settings, running: Mutex::default() }
     }
 
-    /// Asks as `user`, who must already be allowed to use the datasource (see `auth::access`).
-    pub async fn ask(&self, user: &UserView, datasource_id: &str, request: &AskRequest) -> AppResult<AskResponse> {
-        self.ask_with_progress(user, datasource_id, request, &|_| {}).await
+    /// Asks as `user`, who must already be allowed to use the datasource (see `ops::asks`),
+    /// with `request.ask_id` already scoped to the user.
+    pub async fn ask(&self, user: &UserView, datasource: &Datasource, request: &AskRequest) -> AppResult<AskResponse> {
+        self.ask_with_progress(user, datasource, request, &|_| {}).await
     }
 
-    /// The user's conversations on a datasource, most recent first.
-    pub async fn conversations(&self, user: &UserView, datasource_id: &str) -> AppResult<Vec<ConversationSummary>> {
-        self.datasources.get(datasource_id).await?;
-        Ok(self.store.list_conversations(datasource_id, &user.id, 100).await?)
-    }
-
-    /// One of the user's conversations, oldest turn first; someone else's is "not found".
-    pub async fn conversation(&self, user: &UserView, conversation_id: &str) -> AppResult<Vec<ConversationTurn>> {
-        if self.store.conversation_datasource(conversation_id, &user.id).await?.is_none() {
-            return Err(AppError::NotFound("conversation"));
-        }
-        Ok(self.store.conversation_turns(conversation_id).await?)
-    }
-
-    /// Stops the user's ask with this id (its model call and its query). False when none runs.
-    pub async fn cancel(&self, user: &UserView, ask_id: &str) -> bool {
-        let key = scoped_id(user, ask_id);
-        let handle = self.running.lock().expect("ask registry lock").get(&key).cloned();
+    /// Stops the ask with this (user-scoped) id: its model call and its query. False when none runs.
+    pub async fn cancel(&self, ask_id: &str) -> bool {
+        let handle = self.running.lock().expect("ask registry lock").get(ask_id).cloned();
         let Some(handle) = handle else { return false };
         handle.notify_one();
-        self.datasources.cancel(&key).await;
+        self.datasources.cancel(ask_id).await;
         true
     }
 
     /// Runs an ask in its own task and streams its events; the last is `Done` or `Failed`.
     /// Dropping the receiver (the browser went away) drops the work, which closes the model
     /// connection so the model server stops generating.
-    pub fn ask_events(self: &Arc<Self>, user: UserView, datasource_id: String, request: AskRequest) -> mpsc::UnboundedReceiver<AskEvent> {
+    pub fn ask_events(self: &Arc<Self>, user: UserView, datasource: Datasource, request: AskRequest) -> mpsc::UnboundedReceiver<AskEvent> {
         let (tx, rx) = mpsc::unbounded_channel();
         let service = self.clone();
         tokio::spawn(async move {
@@ -122,7 +109,7 @@ impl AskService {
                 }
             };
             tokio::select! {
-                outcome = service.ask_with_progress(&user, &datasource_id, &request, &report) => {
+                outcome = service.ask_with_progress(&user, &datasource, &request, &report) => {
                     let _ = tx.send(match outcome {
                         Ok(answer) => AskEvent::Done { answer },
                         Err(e) => AskEvent::Failed { message: e.public_message() },
@@ -143,14 +130,8 @@ impl AskService {
         Running { service: self, id, cancelled }
     }
 
-    pub async fn ask_with_progress(
-        &self,
-        user: &UserView,
-        datasource_id: &str,
-        request: &AskRequest,
-        progress: Progress<'_>,
-    ) -> AppResult<AskResponse> {
-        self.ask_excluding(user, datasource_id, request, None, progress).await
+    pub async fn ask_with_progress(&self, user: &UserView, datasource: &Datasource, request: &AskRequest, progress: Progress<'_>) -> AppResult<AskResponse> {
+        self.ask_excluding(user, datasource, request, None, progress).await
     }
 
     /// The same, never showing the verified answer `exclude` as an example (the eval command
@@ -158,14 +139,14 @@ impl AskService {
     pub async fn ask_excluding(
         &self,
         user: &UserView,
-        datasource_id: &str,
+        datasource: &Datasource,
         request: &AskRequest,
         exclude: Option<&str>,
         progress: Progress<'_>,
     ) -> AppResult<AskResponse> {
         let started = Instant::now();
-        // Client-chosen ids are scoped to the user, so no one can cancel another's ask.
-        let ask_id = request.ask_id.as_deref().filter(|id| !id.is_empty() && id.len() <= 100).map(|id| scoped_id(user, id));
+        let datasource_id = datasource.id();
+        let ask_id = request.ask_id.clone();
         let running = self.register(ask_id.clone());
         let question = request.question.trim();
         if question.is_empty() {
@@ -177,7 +158,6 @@ impl AskService {
         let llm = self.llm.client().await.ok_or_else(|| {
             AppError::Llm("no language model is configured: set one on the Settings page or with DATABASEAI_LLM_BASE_URL".into())
         })?;
-        let datasource = self.datasources.get(datasource_id).await?;
         let (conversation_id, history) = match &request.conversation_id {
             Some(id) => {
                 if self.store.conversation_datasource(id, &user.id).await?.as_deref() != Some(datasource_id) {
@@ -193,7 +173,7 @@ impl AskService {
             }
         };
         progress(AskEvent::Started { conversation_id: conversation_id.clone() });
-        let schema = self.datasources.schema(datasource_id, false).await?;
+        let schema = self.datasources.schema(datasource, false).await?;
         let chosen = tables::select_tables(&schema, question, &request.pinned_tables, SCHEMA_BUDGET_CHARS);
         let shown: Vec<_> = chosen.iter().map(|&i| &schema.tables[i]).collect();
         progress(AskEvent::TablesChosen { tables: shown.iter().map(|t| t.qualified_name()).collect() });
@@ -201,13 +181,13 @@ impl AskService {
             .iter()
             .map(|t| prompt::PastTurn { question: t.question.clone(), sql: t.sql.clone() })
             .collect();
-        let verified = crate::server::verified::usable_as_examples(self.store.verified_answers(datasource_id, Some(&user.id)).await?);
-        let examples = crate::server::verified::closest(question, &verified, exclude);
+        let verified = examples::usable_as_examples(self.store.verified_answers(datasource_id, Some(&user.id)).await?);
+        let examples = examples::closest(question, &verified, exclude);
         if !examples.is_empty() {
             progress(AskEvent::ExamplesChosen { questions: examples.iter().map(|e| e.question.clone()).collect() });
         }
         let input = prompt::PromptInput {
-            engine: datasource.engine,
+            engine: datasource.engine(),
             tables: &shown,
             with_values: self.settings.sample_values,
             format: self.settings.answer_format,
@@ -218,15 +198,15 @@ impl AskService {
         let example_questions: Vec<String> = examples.iter().map(|e| e.question.clone()).collect();
 
         let outcome = tokio::select! {
-            outcome = self.attempt(&llm, datasource_id, ask_id.as_deref(), &messages, &shown, progress) => outcome,
+            outcome = self.attempt(&llm, datasource, ask_id.as_deref(), &messages, &shown, progress) => outcome,
             _ = running.cancelled.notified() => Err(AppError::AskCancelled),
         };
-        let label = match &outcome {
-            Ok(_) => "answered",
-            Err(AppError::AskCancelled) => "cancelled",
-            Err(_) => "failed",
+        let status = match &outcome {
+            Ok(_) => AuditStatus::Answered,
+            Err(AppError::AskCancelled) => AuditStatus::Cancelled,
+            Err(_) => AuditStatus::Failed,
         };
-        crate::server::metrics::ask_finished(label, started.elapsed().as_secs_f64());
+        crate::server::metrics::ask_finished(status.as_str(), started.elapsed().as_secs_f64());
         let turn = match &outcome {
             Ok((sql, explanation, result, _)) => TurnRecord {
                 question: question.to_string(),
@@ -239,17 +219,12 @@ impl AskService {
         };
         self.store.add_turn(&conversation_id, &turn).await?;
         let audit = AuditRecord {
-            user_id: Some(user.id.clone()),
-            username: user.username.clone(),
-            action: "ask".into(),
-            datasource_id: Some(datasource_id.to_string()),
-            datasource_name: Some(datasource.name.clone()),
             question: Some(turn.question.clone()),
             sql: turn.sql.clone(),
-            status: label.into(),
             duration_ms: Some(started.elapsed().as_millis() as i64),
             detail: turn.error.clone(),
             row_count: turn.row_count,
+            ..AuditRecord::by(user, AuditAction::Ask, status).on_datasource(datasource_id, datasource.name())
         };
         self.store.append_audit(&audit).await?;
         let (sql, explanation, mut result, attempts) = outcome?;
@@ -264,13 +239,14 @@ impl AskService {
     async fn attempt(
         &self,
         llm: &LlmClient,
-        datasource_id: &str,
+        datasource: &Datasource,
         query_id: Option<&str>,
         first_prompt: &[ChatMessage],
         shown: &[&crate::app::model::SchemaTable],
         progress: Progress<'_>,
     ) -> AppResult<(String, String, QueryResult, Vec<AskAttempt>)> {
         let format = self.settings.answer_format;
+        let dialect = datasource.engine().into();
         let structured = answer_schema();
         let schema = (format == prompt::AnswerFormat::Json).then_some(&structured);
         let mut attempts: Vec<AskAttempt> = Vec::new();
@@ -326,17 +302,18 @@ impl AskService {
             }
             progress(AskEvent::Running { sql: answer.sql.clone() });
             let run = |sql: &str| SqlRequest { sql: sql.to_string(), max_rows: None, query_id: query_id.map(str::to_string) };
-            let mut outcome = self.datasources.run_sql(datasource_id, &run(&answer.sql)).await;
+            let mut outcome = self.datasources.run_sql(datasource, &run(&answer.sql)).await;
             // Mechanical slips (a column taken from the wrong alias, a reserved word as an
-            // alias) are fixed here without another model call; one query may have both.
+            // alias, which the guard's parser already refuses) are fixed here without another
+            // model call; one query may have both.
             for _ in 0..2 {
-                let Err(AppError::Query(msg)) = &outcome else { break };
-                let Some((repaired, how)) = hints::repair(msg, &answer.sql, shown) else { break };
+                let Err(AppError::Query(msg) | AppError::SqlRejected(msg)) = &outcome else { break };
+                let Some((repaired, how)) = repair::repair(msg, &answer.sql, shown, dialect) else { break };
                 let failed = AskAttempt { sql: Some(answer.sql.clone()), error: format!("{msg} (repaired: {how})") };
                 progress(AskEvent::AttemptFailed { attempt: failed.clone() });
                 attempts.push(failed);
                 progress(AskEvent::Running { sql: repaired.clone() });
-                outcome = self.datasources.run_sql(datasource_id, &run(&repaired)).await;
+                outcome = self.datasources.run_sql(datasource, &run(&repaired)).await;
                 answer.sql = repaired;
             }
             // The failed query as the model should see it (after any repair).
@@ -389,6 +366,27 @@ fn squash(sql: &str) -> String {
             if in_literal { c } else { c.to_ascii_lowercase() }
         })
         .collect()
+}
+
+/// Schema tables for the pipeline's unit tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::app::model::{SchemaColumn, SchemaTable};
+
+    /// A table of integer columns.
+    pub fn table(name: &str, cols: &[&str]) -> SchemaTable {
+        SchemaTable {
+            schema: Some("public".into()),
+            name: name.into(),
+            kind: "table".into(),
+            comment: None,
+            row_estimate: None,
+            columns: cols
+                .iter()
+                .map(|n| SchemaColumn { name: n.to_string(), data_type: "int".into(), nullable: true, default: None, primary_key: false, references: None, comment: None, sample_values: vec![] })
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,43 +1,10 @@
 //! Choosing the tables a question needs, so the prompt fits a small model's context:
 //! lexical matches on table names, column names and comments, then foreign-key neighbours,
 //! within a character budget. No model call, so it costs microseconds.
-use std::{
-    borrow::Cow,
-    collections::{BTreeSet, HashMap, HashSet},
-};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
+use super::words::{word_stems, words};
 use crate::app::model::{SchemaInfo, SchemaTable};
-
-/// Lower-case word stems: "Customers'" -> "customer".
-pub fn words(text: &str) -> Vec<String> {
-    word_stems(text).map(Cow::into_owned).collect()
-}
-
-/// The stems of `words`, borrowed from `text` where they can be: scoring a 2,000-table
-/// schema reads some 40,000 identifiers per question, already lower-case nearly all of them.
-fn word_stems(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 1).map(stem)
-}
-
-fn stem(word: &str) -> Cow<'_, str> {
-    let lower: Cow<str> =
-        if word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) { Cow::Borrowed(word) } else { Cow::Owned(word.to_lowercase()) };
-    if let Some(base) = lower.strip_suffix("ies") {
-        let singular = format!("{base}y");
-        return if singular.len() > 2 { Cow::Owned(singular) } else { lower };
-    }
-    let singular_len = lower.len().saturating_sub(1);
-    if !lower.ends_with('s') || singular_len <= 2 {
-        return lower;
-    }
-    match lower {
-        Cow::Borrowed(w) => Cow::Borrowed(&w[..singular_len]),
-        Cow::Owned(mut w) => {
-            w.truncate(singular_len);
-            Cow::Owned(w)
-        }
-    }
-}
 
 fn matches(text: &str, question: &HashSet<String>) -> u32 {
     word_stems(text).filter(|w| question.contains(w.as_ref())).count() as u32
@@ -188,12 +155,6 @@ mod tests {
                 table("reviews", vec![col("id", None), col("rating", None)]),
             ],
         }
-    }
-
-    #[test]
-    fn stems() {
-        assert_eq!(words("Which customers' categories?"), vec!["which", "customer", "category"]);
-        assert_eq!(words("ORDER_LINES of Ünits, lies, gas 2024s"), vec!["order", "line", "of", "ünit", "lies", "gas", "2024"]);
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Accounts and sign-in: Argon2id passwords, sessions and API tokens kept in the app store
-//! (hashed, so every replica shares them and a copy of the store signs no one in), rate
-//! limits, and the built-in user of `--no-auth` mode.
+//! (hashed, so every replica shares them and a copy of the store signs no one in), sign-in
+//! limits, and the built-in user of `--no-auth` mode. Only who someone is: what they may do
+//! is decided in `ops`.
 use std::{
     net::IpAddr,
-    num::NonZeroU32,
     sync::atomic::{AtomicBool, Ordering},
     time::Duration,
 };
@@ -12,20 +12,17 @@ use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
 };
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::{
     error::{AppError, AppResult},
-    store::{now_ms, AuditRecord, NewUserRecord, Store},
+    ratelimit::KeyedLimit,
+    store::{now_ms, AuditAction, AuditRecord, AuditStatus, NewUserRecord, Store},
 };
-use crate::app::model::{LoginInput, NewUserInput, Role, UserView};
+use crate::app::model::{CreatedToken, LoginInput, NewUserInput, Role, UserView};
 
 mod backoff;
-pub mod access;
-pub mod accounts;
-pub mod middleware;
 
 /// The session cookie. HttpOnly and SameSite=Lax always; Secure over HTTPS.
 pub const SESSION_COOKIE: &str = "databaseai_session";
@@ -44,16 +41,6 @@ pub struct AuthSettings {
     pub idle_timeout: Duration,
     pub secure_cookies: bool,
     pub login_per_minute: u32,
-    pub ask_per_minute: u32,
-    pub test_per_minute: u32,
-}
-
-/// What a rate limit protects.
-#[derive(Clone, Copy, Debug)]
-pub enum Limited {
-    Login,
-    Ask,
-    TestConnection,
 }
 
 pub struct AuthService {
@@ -63,14 +50,8 @@ pub struct AuthService {
     local_user: Option<UserView>,
     /// Cached once true: the first admin exists (on any replica).
     has_users: AtomicBool,
-    login_limit: DefaultKeyedRateLimiter<String>,
+    login_limit: KeyedLimit,
     login_backoff: backoff::LoginBackoff,
-    ask_limit: DefaultKeyedRateLimiter<String>,
-    test_limit: DefaultKeyedRateLimiter<String>,
-}
-
-fn per_minute(n: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"))
 }
 
 /// Hex SHA-256 of a session or token secret: what the store keeps.
@@ -147,10 +128,8 @@ impl AuthService {
         let has_users = AtomicBool::new(store.has_password_users().await?);
         Ok(AuthService {
             store,
-            login_limit: RateLimiter::keyed(per_minute(settings.login_per_minute)),
+            login_limit: KeyedLimit::per_minute(settings.login_per_minute),
             login_backoff: backoff::LoginBackoff::default(),
-            ask_limit: RateLimiter::keyed(per_minute(settings.ask_per_minute)),
-            test_limit: RateLimiter::keyed(per_minute(settings.test_per_minute)),
             settings,
             local_user,
             has_users,
@@ -171,30 +150,18 @@ impl AuthService {
         Ok(!exists)
     }
 
-    pub fn check_rate(&self, what: Limited, key: &str) -> AppResult<()> {
-        let limiter = match what {
-            Limited::Login => &self.login_limit,
-            Limited::Ask => &self.ask_limit,
-            Limited::TestConnection => &self.test_limit,
-        };
-        limiter.check_key(&key.to_string()).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-            AppError::RateLimited(wait.as_secs().max(1))
-        })
-    }
-
     /// Creates the first admin and signs them in. Refused once any account exists.
     pub async fn setup_admin(&self, input: &LoginInput, old_session: Option<&str>) -> AppResult<(UserView, String)> {
-        self.check_rate(Limited::Login, "setup")?;
+        self.login_limit.check("setup")?;
         if !self.setup_needed().await? {
-            return Err(AppError::NotAllowed("the admin account already exists: sign in instead"));
+            return Err(AppError::Denied("the admin account already exists: sign in instead"));
         }
         let new = NewUserInput { username: input.username.clone(), password: input.password.clone(), role: Role::Admin };
         check_username(&new.username)?;
         check_password(&new.password)?;
         // One winner even when two browsers submit at once, on any replica.
         if !self.store.claim_setting("first_admin", &now_ms().to_string()).await? {
-            return Err(AppError::NotAllowed("the admin account already exists: sign in instead"));
+            return Err(AppError::Denied("the admin account already exists: sign in instead"));
         }
         let user = create_user(&self.store, &new).await?;
         self.has_users.store(true, Ordering::Relaxed);
@@ -210,7 +177,7 @@ impl AuthService {
         let username = input.username.trim().to_string();
         let client = client.map(|ip| ip.to_string()).unwrap_or_default();
         let key = format!("{}|{client}", username.to_lowercase());
-        self.check_rate(Limited::Login, &key)?;
+        self.login_limit.check(&key)?;
         if let Some(wait) = self.login_backoff.wait(&key) {
             return Err(AppError::RateLimited(wait.as_secs().max(1)));
         }
@@ -224,13 +191,13 @@ impl AuthService {
             Some((user, Some(_))) if matches => user,
             _ => {
                 self.login_backoff.failed(&key);
-                self.store.append_audit(&AuditRecord::event(None, &username, "login_failed", "denied")).await?;
+                self.store.append_audit(&AuditRecord::new(None, &username, AuditAction::LoginFailed, AuditStatus::Denied)).await?;
                 return Err(AppError::InvalidInput("wrong username or password".into()));
             }
         };
         self.login_backoff.succeeded(&key);
         let token = self.start_session(&user, old_session).await?;
-        self.store.append_audit(&AuditRecord::event(Some(&user), &user.username, "login", "ok")).await?;
+        self.store.append_audit(&AuditRecord::by(&user, AuditAction::Login, AuditStatus::Ok)).await?;
         Ok((user, token))
     }
 
@@ -246,7 +213,7 @@ impl AuthService {
     pub async fn logout(&self, principal: &Principal) -> AppResult<()> {
         if let Some(hash) = &principal.session_hash {
             self.store.delete_session(hash).await?;
-            self.store.append_audit(&AuditRecord::event(Some(&principal.user), &principal.user.username, "logout", "ok")).await?;
+            self.store.append_audit(&AuditRecord::by(&principal.user, AuditAction::Logout, AuditStatus::Ok)).await?;
         }
         Ok(())
     }
@@ -309,24 +276,22 @@ pub async fn create_user(store: &Store, input: &NewUserInput) -> AppResult<UserV
     store.insert_user(&record).await
 }
 
+/// A new personal API token for `user`; its secret is returned once and stored only as a hash.
+pub async fn issue_token(store: &Store, user: &UserView, name: &str) -> AppResult<CreatedToken> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::InvalidInput("give the token a name (up to 100 characters)".into()));
+    }
+    let secret = AuthService::new_token_secret();
+    let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
+    let token = store.insert_token(&user.id, name, &secret_hash(&secret), &prefix).await?;
+    Ok(CreatedToken { token, secret })
+}
+
+/// The principal the middleware attached to a request.
+pub fn principal_of(extensions: &axum::http::Extensions) -> Result<Principal, AppError> {
+    extensions.get::<Principal>().cloned().ok_or(AppError::Unauthenticated)
+}
+
 #[cfg(test)]
 mod tests;
-
-/// The app state and the signed-in user, inside a server function. The middleware already
-/// refused anonymous calls; this is the per-function check.
-pub fn signed_in() -> AppResult<(super::state::AppState, Principal)> {
-    let state = super::state::app_state()?;
-    let parts = leptos::prelude::use_context::<axum::http::request::Parts>().ok_or(AppError::Unauthenticated)?;
-    Ok((state, middleware::principal_of(&parts.extensions)?))
-}
-
-/// The API's view of the same: handlers take `SignedIn` and get 401 without a user.
-pub struct SignedIn(pub Principal);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
-    type Rejection = super::http::ApiError;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(SignedIn(middleware::principal_of(&parts.extensions)?))
-    }
-}

@@ -1,5 +1,65 @@
-//! Least-privilege probe: what can this role do that a question-answering tool never needs?
-use sqlx::{MySqlConnection, PgConnection, Row};
+//! Connection tests, and the least-privilege probe: what can this role do that a
+//! question-answering tool never needs?
+use sqlx::{ConnectOptions, Connection, MySqlConnection, PgConnection, Row};
+
+use super::{connect::describe_connect_error, stored::ConnectionTarget};
+use crate::{
+    app::model::ConnectionTest,
+    server::{
+        error::AppError,
+        exec::pool::{DatasourcePool, CONNECT_TIMEOUT},
+    },
+};
+
+/// Connects, runs a trivial query and, on a database server, probes the user's privileges.
+/// One direct connection, not the pool: the pool retries refused connections until its
+/// timeout, which would hide the real reason.
+pub async fn connection_test(pool: &DatasourcePool, target: &ConnectionTarget) -> ConnectionTest {
+    let (user, db) = (target.user.as_str(), target.database.as_str());
+    let describe = |e: sqlx::Error| describe_connect_error(&e, &target.address, user, db);
+    let timed_out = || AppError::Connection(format!("timed out after {} s connecting to {}: is the host reachable?", CONNECT_TIMEOUT.as_secs(), target.address));
+    let probed: Result<(String, RoleReport, String), AppError> = match pool {
+        DatasourcePool::Postgres { options, .. } => match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+            Err(_) => Err(timed_out()),
+            Ok(Err(e)) => Err(describe(e)),
+            Ok(Ok(mut conn)) => {
+                let report = probe_postgres_role(&mut conn).await;
+                let _ = conn.close().await;
+                report.map(|r| (format!("PostgreSQL {}", r.server_version), r, read_only_role_sql(db))).map_err(describe)
+            }
+        },
+        DatasourcePool::MySql { options, .. } => match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+            Err(_) => Err(timed_out()),
+            Ok(Err(e)) => Err(describe(e)),
+            Ok(Ok(mut conn)) => {
+                let report = probe_mysql_user(&mut conn).await;
+                let _ = conn.close().await;
+                report.map(|r| (r.server_version.clone(), r, mysql_read_only_user_sql(db))).map_err(describe)
+            }
+        },
+        DatasourcePool::Sqlite(pool) => {
+            return match sqlx::query_scalar::<_, String>("SELECT sqlite_version()").fetch_one(pool).await {
+                Ok(v) => ConnectionTest { ok: true, message: "opened read-only".into(), server_version: Some(format!("SQLite {v}")), warnings: vec![], read_only_role_sql: None },
+                Err(e) => failed_test(AppError::Connection(format!("could not open the SQLite file: {e}"))),
+            };
+        }
+    };
+    match probed {
+        Ok((version, report, read_only_sql)) => ConnectionTest {
+            ok: true,
+            message: "connected".into(),
+            server_version: Some(version),
+            read_only_role_sql: (!report.warnings.is_empty()).then_some(read_only_sql),
+            warnings: report.warnings,
+        },
+        Err(e) => failed_test(e),
+    }
+}
+
+/// The test's answer when connecting failed before (or while) probing.
+pub fn failed_test(e: AppError) -> ConnectionTest {
+    ConnectionTest { ok: false, message: e.public_message(), server_version: None, warnings: vec![], read_only_role_sql: None }
+}
 
 /// Findings about the connected role.
 #[derive(Debug, Default, PartialEq)]
@@ -99,4 +159,34 @@ pub fn mysql_read_only_user_sql(database: &str) -> String {
         "CREATE USER 'databaseai_reader'@'%' IDENTIFIED BY 'choose-a-password';\n\
          GRANT SELECT, SHOW VIEW ON `{db}`.* TO 'databaseai_reader'@'%';"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_sqlite_file_opens_read_only_and_a_missing_one_fails_clearly() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.db");
+        {
+            let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file).create_if_missing(true);
+            let mut conn = options.connect().await.unwrap();
+            sqlx::query("CREATE TABLE t (x INTEGER)").execute(&mut conn).await.unwrap();
+        }
+        let target = ConnectionTarget::default();
+        let ok = connection_test(&DatasourcePool::sqlite(&file), &target).await;
+        assert!(ok.ok && ok.message == "opened read-only" && ok.server_version.as_deref().is_some_and(|v| v.starts_with("SQLite 3.")), "{ok:?}");
+        let missing = connection_test(&DatasourcePool::sqlite(&dir.path().join("missing.db")), &target).await;
+        assert!(!missing.ok && missing.message.starts_with("could not open the SQLite file"), "{missing:?}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_server_connection_names_the_address() {
+        // Port 1 on loopback: nothing listens there.
+        let options = sqlx::postgres::PgConnectOptions::new().host("127.0.0.1").port(1).username("u").database("d");
+        let target = ConnectionTarget { address: "127.0.0.1:1".into(), user: "u".into(), database: "d".into() };
+        let test = connection_test(&DatasourcePool::postgres(options), &target).await;
+        assert!(!test.ok && test.message.contains("connection refused at 127.0.0.1:1"), "{test:?}");
+    }
 }

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use crate::{
     app::model::{QueryResult, ResultColumn},
     server::{
-        datasources::DatasourcePool,
         error::{AppError, AppResult},
         guard::{StatementKind, ValidatedSql},
     },
@@ -23,10 +22,12 @@ use crate::{
 
 mod cancel;
 pub mod mysql;
+pub mod pool;
 pub mod postgres;
 mod sqlite;
 
 pub use cancel::CancelRegistry;
+pub use pool::DatasourcePool;
 
 /// Extra time our side waits beyond the server's own statement time limit before giving up on
 /// the connection (PostgreSQL and MySQL / MariaDB).

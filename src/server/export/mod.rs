@@ -10,7 +10,7 @@ use futures::stream::BoxStream;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::app::results::cell_text;
+use crate::app::table_rows::cell_text;
 use crate::{
     app::model::{ExportFormat, ResultColumn},
     server::{

@@ -48,7 +48,7 @@ impl From<Engine> for SqlDialect {
 }
 
 impl SqlDialect {
-    fn parser_dialect(self) -> Box<dyn Dialect> {
+    pub fn parser_dialect(self) -> Box<dyn Dialect> {
         match self {
             SqlDialect::Postgres => Box::new(PostgreSqlDialect {}),
             SqlDialect::Sqlite => Box::new(SQLiteDialect {}),

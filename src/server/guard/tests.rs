@@ -242,7 +242,7 @@ fn postgres_runs_the_canonical_text() {
 /// SQL that the allow-lists must keep accepting, each as a canonical fixpoint.
 #[test]
 fn every_gold_query_of_the_benchmark_is_accepted() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/sql_eval_questions_postgres.csv");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/sql-eval/questions_gen_postgres.csv");
     let mut reader = csv::Reader::from_path(path).unwrap();
     let mut checked = 0;
     for row in reader.records() {

@@ -7,15 +7,14 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{ApiJson, ApiResult, ErrorBody};
+use super::{
+    authenticate::{client_addr, cookie_value, is_https, SignedIn},
+    ApiJson, ApiResult, ErrorBody};
 use crate::{
     app::model::{AuditEntry, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewTokenInput, NewUserInput, SessionInfo, TokenView, UserView},
     server::{
-        auth::{
-            access, accounts,
-            middleware::{cookie_value, is_https},
-            SignedIn, SESSION_COOKIE,
-        },
+        auth::SESSION_COOKIE,
+        ops,
         state::AppState,
     },
 };
@@ -31,8 +30,8 @@ pub(super) async fn login(
     extensions: axum::http::Extensions,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<impl IntoResponse> {
-    let client = crate::server::auth::middleware::client_addr(&extensions);
-    let (user, token) = state.auth.login(&input, cookie_value(&headers, SESSION_COOKIE), client).await?;
+    let client = client_addr(&extensions);
+    let (user, token) = ops::sessions::login(&state, &input, cookie_value(&headers, SESSION_COOKIE), client).await?;
     let cookie = state.auth.session_cookie(Some(&token), is_https(&headers));
     Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(user)))
 }
@@ -40,19 +39,19 @@ pub(super) async fn login(
 /// Ends this session and clears the cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", responses((status = 204)))]
 pub(super) async fn logout(State(state): State<AppState>, headers: HeaderMap, SignedIn(me): SignedIn) -> ApiResult<impl IntoResponse> {
-    state.auth.logout(&me).await?;
+    ops::sessions::logout(&state, &me).await?;
     let cookie = state.auth.session_cookie(None, is_https(&headers));
     Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, cookie)])))
 }
 
 #[utoipa::path(get, path = "/api/v1/auth/me", responses((status = 200, body = SessionInfo)))]
 pub(super) async fn me(State(state): State<AppState>, SignedIn(me): SignedIn) -> Json<SessionInfo> {
-    Json(SessionInfo { user: Some(me.user), setup_needed: false, auth_enabled: state.auth.enabled() })
+    Json(ops::sessions::session(&state, Some(me.user)).await)
 }
 
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = Vec<UserView>), (status = 403, body = ErrorBody)))]
 pub(super) async fn list_users(State(state): State<AppState>, SignedIn(me): SignedIn) -> ApiResult<Json<Vec<UserView>>> {
-    Ok(Json(accounts::list_users(&state, &me.user).await?))
+    Ok(Json(ops::accounts::list_users(&state, &me.user).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/users", request_body = NewUserInput,
@@ -62,20 +61,20 @@ pub(super) async fn create_user(
     SignedIn(me): SignedIn,
     ApiJson(input): ApiJson<NewUserInput>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    Ok((StatusCode::CREATED, Json(accounts::add_user(&state, &me.user, &input).await?)))
+    Ok((StatusCode::CREATED, Json(ops::accounts::add_user(&state, &me.user, &input).await?)))
 }
 
 /// Deletes an account with its sessions, tokens and conversations.
 #[utoipa::path(delete, path = "/api/v1/users/{id}", responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn delete_user(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    accounts::remove_user(&state, &me.user, &id).await?;
+    ops::accounts::remove_user(&state, &me.user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Your own API tokens (secrets are never shown again).
 #[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = Vec<TokenView>)))]
 pub(super) async fn list_tokens(State(state): State<AppState>, SignedIn(me): SignedIn) -> ApiResult<Json<Vec<TokenView>>> {
-    Ok(Json(accounts::list_tokens(&state, &me.user).await?))
+    Ok(Json(ops::accounts::list_tokens(&state, &me.user).await?))
 }
 
 /// Creates a personal API token; the response carries its secret, once.
@@ -85,19 +84,19 @@ pub(super) async fn create_token(
     SignedIn(me): SignedIn,
     ApiJson(input): ApiJson<NewTokenInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    Ok((StatusCode::CREATED, Json(accounts::create_token(&state.store, &me.user, &input.name).await?)))
+    Ok((StatusCode::CREATED, Json(ops::accounts::create_token(&state.store, &me.user, &input.name).await?)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(super) async fn revoke_token(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    accounts::revoke_token(&state, &me.user, &id).await?;
+    ops::accounts::revoke_token(&state, &me.user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The datasource's own functions queries may call beyond the built-in allow-list (admins).
 #[utoipa::path(get, path = "/api/v1/datasources/{id}/functions", responses((status = 200, body = DatasourceFunctions), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_functions(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<DatasourceFunctions>> {
-    Ok(Json(access::allowed_functions(&state, &me.user, &id).await?))
+    Ok(Json(ops::datasources::allowed_functions(&state, &me.user, &id).await?))
 }
 
 /// Replaces that list: `name` or `schema.name` entries, never a server's own functions.
@@ -109,13 +108,13 @@ pub(super) async fn set_functions(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DatasourceFunctions>,
 ) -> ApiResult<Json<DatasourceFunctions>> {
-    Ok(Json(access::set_allowed_functions(&state, &me.user, &id, &input).await?))
+    Ok(Json(ops::datasources::set_allowed_functions(&state, &me.user, &id, &input).await?))
 }
 
 /// Who may use a datasource besides admins.
 #[utoipa::path(get, path = "/api/v1/datasources/{id}/sharing", responses((status = 200, body = DatasourceSharing), (status = 403, body = ErrorBody)))]
 pub(super) async fn get_sharing(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<DatasourceSharing>> {
-    Ok(Json(access::sharing(&state, &me.user, &id).await?))
+    Ok(Json(ops::datasources::sharing(&state, &me.user, &id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/datasources/{id}/sharing", request_body = DatasourceSharing,
@@ -126,7 +125,7 @@ pub(super) async fn set_sharing(
     Path(id): Path<String>,
     ApiJson(sharing): ApiJson<DatasourceSharing>,
 ) -> ApiResult<Json<DatasourceSharing>> {
-    Ok(Json(access::set_sharing(&state, &me.user, &id, &sharing).await?))
+    Ok(Json(ops::datasources::set_sharing(&state, &me.user, &id, &sharing).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -145,13 +144,13 @@ fn default_limit() -> i64 {
 /// Who asked what and which SQL ran where, newest first. Admins only.
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)))]
 pub(super) async fn audit(State(state): State<AppState>, SignedIn(me): SignedIn, Query(p): Query<AuditParams>) -> ApiResult<Json<Vec<AuditEntry>>> {
-    Ok(Json(accounts::audit_log(&state, &me.user, p.limit, p.offset).await?))
+    Ok(Json(ops::accounts::audit_log(&state, &me.user, p.limit, p.offset).await?))
 }
 
 /// The whole audit log as CSV. Admins only.
 #[utoipa::path(get, path = "/api/v1/audit/export", responses((status = 200, content_type = "text/csv"), (status = 403, body = ErrorBody)))]
 pub(super) async fn audit_export(State(state): State<AppState>, SignedIn(me): SignedIn) -> ApiResult<impl IntoResponse> {
-    let csv = accounts::audit_csv(&state, &me.user).await?;
+    let csv = ops::accounts::audit_csv(&state, &me.user).await?;
     Ok((
         AppendHeaders([
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

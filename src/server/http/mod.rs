@@ -23,11 +23,14 @@ use crate::{
 };
 
 mod accounts;
+pub mod authenticate;
 mod error;
-mod results;
+mod history;
+pub mod scrape;
+mod verified;
 mod workspace;
 pub use error::{json_errors, ApiError, ApiJson};
-use {accounts::*, results::*, workspace::*};
+use {accounts::*, history::*, verified::*, workspace::*};
 
 /// Largest JSON body the API accepts.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

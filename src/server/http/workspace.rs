@@ -1,5 +1,5 @@
 //! The datasource, SQL, ask, conversation and model-settings routes: each takes the signed-in
-//! user and calls `auth::access`, which applies the sharing and role rules.
+//! user and calls `ops`, which applies the sharing and role rules.
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
@@ -9,21 +9,21 @@ use axum::{
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 
-use super::{ApiJson, ApiResult, Cancelled, ErrorBody};
+use super::{authenticate::SignedIn, ApiJson, ApiResult, Cancelled, ErrorBody};
 use crate::{
     app::model::{
         AskRequest, AskResponse, ConnectionTest, ExportFormat, ExportRequest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSummary,
         LlmProviderInput, LlmProviderView, LlmTestResult, QueryResult, SchemaInfo, SqlRequest,
     },
     server::{
-        auth::{access, SignedIn},
+        ops,
         state::AppState,
     },
 };
 
 #[utoipa::path(get, path = "/api/v1/datasources", responses((status = 200, body = Vec<DatasourceSummary>)))]
 pub(super) async fn list_datasources(State(state): State<AppState>, SignedIn(me): SignedIn) -> ApiResult<Json<Vec<DatasourceSummary>>> {
-    Ok(Json(access::list_datasources(&state, &me.user).await?))
+    Ok(Json(ops::datasources::list(&state, &me.user).await?))
 }
 
 /// Creates a datasource. The password is stored encrypted and never returned.
@@ -34,12 +34,12 @@ pub(super) async fn create_datasource(
     SignedIn(me): SignedIn,
     ApiJson(input): ApiJson<DatasourceInput>,
 ) -> ApiResult<(StatusCode, Json<DatasourceSummary>)> {
-    Ok((StatusCode::CREATED, Json(access::save_datasource(&state, &me.user, None, &input).await?)))
+    Ok((StatusCode::CREATED, Json(ops::datasources::save(&state, &me.user, None, &input).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/datasources/{id}", responses((status = 200, body = DatasourceSummary), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_datasource(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<DatasourceSummary>> {
-    Ok(Json(access::get_datasource(&state, &me.user, &id).await?))
+    Ok(Json(ops::datasources::get(&state, &me.user, &id).await?))
 }
 
 /// Replaces a datasource's settings; an absent or empty password keeps the stored one.
@@ -51,19 +51,19 @@ pub(super) async fn update_datasource(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DatasourceInput>,
 ) -> ApiResult<Json<DatasourceSummary>> {
-    Ok(Json(access::save_datasource(&state, &me.user, Some(&id), &input).await?))
+    Ok(Json(ops::datasources::save(&state, &me.user, Some(&id), &input).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/datasources/{id}", responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(super) async fn delete_datasource(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    access::delete_datasource(&state, &me.user, &id).await?;
+    ops::datasources::delete(&state, &me.user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Connects and reports the server version and any privileges a read-only tool should not have.
 #[utoipa::path(post, path = "/api/v1/datasources/{id}/test", responses((status = 200, body = ConnectionTest), (status = 404, body = ErrorBody)))]
 pub(super) async fn test_datasource(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<ConnectionTest>> {
-    Ok(Json(access::test_datasource(&state, &me.user, &id).await?))
+    Ok(Json(ops::datasources::test(&state, &me.user, &id).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -81,7 +81,7 @@ pub(super) async fn get_schema(
     Path(id): Path<String>,
     Query(params): Query<SchemaParams>,
 ) -> ApiResult<Json<SchemaInfo>> {
-    Ok(Json(access::schema(&state, &me.user, &id, params.refresh).await?.as_ref().clone()))
+    Ok(Json(ops::datasources::schema(&state, &me.user, &id, params.refresh).await?.as_ref().clone()))
 }
 
 /// Runs one read-only statement with the row cap and time limit.
@@ -94,7 +94,7 @@ pub(super) async fn run_sql(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<SqlRequest>,
 ) -> ApiResult<Json<QueryResult>> {
-    Ok(Json(access::run_sql(&state, &me.user, &id, &request).await?))
+    Ok(Json(ops::queries::run_sql(&state, &me.user, &id, &request).await?))
 }
 
 /// Asks a question in plain language: the model writes SQL, the guard checks it, it runs with
@@ -108,7 +108,7 @@ pub(super) async fn ask(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AskRequest>,
 ) -> ApiResult<Json<AskResponse>> {
-    Ok(Json(access::ask(&state, &me.user, &id, &request).await?))
+    Ok(Json(ops::asks::ask(&state, &me.user, &id, &request).await?))
 }
 
 /// The same ask as Server-Sent Events while it works: one `data:` JSON object per event, with
@@ -122,7 +122,7 @@ pub(super) async fn ask_stream(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AskRequest>,
 ) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>> {
-    let events = access::ask_events(&state, &me.user, id, request).await;
+    let events = ops::asks::ask_events(&state, &me.user, &id, request).await;
     let events = crate::server::ask::events::json_lines::<std::convert::Infallible>(events);
     Sse::new(events.map(|line| line.map(|l| Event::default().data(l.trim_end())))).keep_alive(KeepAlive::default())
 }
@@ -131,27 +131,27 @@ pub(super) async fn ask_stream(
 #[utoipa::path(get, path = "/api/v1/datasources/{id}/conversations",
     responses((status = 200, body = Vec<ConversationSummary>), (status = 404, body = ErrorBody)))]
 pub(super) async fn list_conversations(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<Vec<ConversationSummary>>> {
-    Ok(Json(access::conversations(&state, &me.user, &id).await?))
+    Ok(Json(ops::asks::conversations(&state, &me.user, &id).await?))
 }
 
 /// One conversation's turns, oldest first (rows are not stored; re-run the SQL to see them).
 #[utoipa::path(get, path = "/api/v1/conversations/{id}",
     responses((status = 200, body = Vec<ConversationTurn>), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_conversation(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<Vec<ConversationTurn>>> {
-    Ok(Json(access::conversation(&state, &me.user, &id).await?))
+    Ok(Json(ops::asks::conversation(&state, &me.user, &id).await?))
 }
 
 /// Cancels a running query or ask by the id (`query_id` / `ask_id`) its client sent with it.
 #[utoipa::path(post, path = "/api/v1/queries/{query_id}/cancel", responses((status = 200, body = Cancelled)))]
 pub(super) async fn cancel_query(State(state): State<AppState>, SignedIn(me): SignedIn, Path(query_id): Path<String>) -> Json<Cancelled> {
-    let cancelled = access::cancel(&state, &me.user, &query_id).await;
+    let cancelled = ops::queries::cancel(&state, &me.user, &query_id).await;
     Json(Cancelled { cancelled })
 }
 
 /// The language model in use; the API key is never returned (`has_api_key` says whether one is set).
 #[utoipa::path(get, path = "/api/v1/settings/llm", responses((status = 200, body = LlmProviderView)))]
 pub(super) async fn get_llm_settings(State(state): State<AppState>, SignedIn(me): SignedIn) -> ApiResult<Json<LlmProviderView>> {
-    Ok(Json(access::llm_settings(&state, &me.user).await?))
+    Ok(Json(ops::settings::llm_settings(&state, &me.user).await?))
 }
 
 /// Saves the language model settings (checked against the network policy); they apply to the
@@ -163,13 +163,13 @@ pub(super) async fn save_llm_settings(
     SignedIn(me): SignedIn,
     ApiJson(input): ApiJson<LlmProviderInput>,
 ) -> ApiResult<Json<LlmProviderView>> {
-    Ok(Json(access::save_llm_settings(&state, &me.user, &input).await?))
+    Ok(Json(ops::settings::save_llm_settings(&state, &me.user, &input).await?))
 }
 
 /// Forgets the saved settings; the flags / environment apply again.
 #[utoipa::path(delete, path = "/api/v1/settings/llm", responses((status = 200, body = LlmProviderView)))]
 pub(super) async fn reset_llm_settings(State(state): State<AppState>, SignedIn(me): SignedIn) -> ApiResult<Json<LlmProviderView>> {
-    Ok(Json(access::reset_llm_settings(&state, &me.user).await?))
+    Ok(Json(ops::settings::reset_llm_settings(&state, &me.user).await?))
 }
 
 /// Sends one short request with these settings (saved or not) and reports what happened.
@@ -180,7 +180,7 @@ pub(super) async fn test_llm_settings(
     SignedIn(me): SignedIn,
     ApiJson(input): ApiJson<LlmProviderInput>,
 ) -> ApiResult<Json<LlmTestResult>> {
-    Ok(Json(access::test_llm_settings(&state, &me.user, &input).await?))
+    Ok(Json(ops::settings::test_llm_settings(&state, &me.user, &input).await?))
 }
 
 /// A result as a file: the SQL runs again through the guard with the export row cap
@@ -205,7 +205,7 @@ pub(super) async fn export(
     } else {
         ApiJson::<ExportRequest>::from_request(request, &()).await?.0
     };
-    let file = access::export(&state, &me.user, &id, &input).await?;
+    let file = ops::queries::export(&state, &me.user, &id, &input).await?;
     let disposition = format!("attachment; filename=\"{}\"", file.file_name);
     Ok((
         [(header::CONTENT_TYPE, file.content_type.to_string()), (header::CONTENT_DISPOSITION, disposition), (header::CACHE_CONTROL, "no-store".to_string())],

@@ -15,7 +15,7 @@ use crate::{
     app::model::{LlmProviderInput, LlmProviderView, LlmTestResult},
     server::{
         crypto::SecretBox,
-        datasources::netpolicy,
+        netpolicy,
         error::{AppError, AppResult},
         store::Store,
     },

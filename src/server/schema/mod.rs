@@ -1,7 +1,7 @@
 //! Schema introspection in a handful of catalog queries (never one query per table).
 use crate::{
     app::model::SchemaInfo,
-    server::{datasources::DatasourcePool, error::AppResult, store::now_ms},
+    server::{error::AppResult, exec::DatasourcePool, store::now_ms},
 };
 
 mod mysql;

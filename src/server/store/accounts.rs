@@ -1,9 +1,9 @@
-//! Users, sessions, API tokens, datasource grants and the audit log.
+//! Users, sessions, API tokens and datasource grants.
 use sqlx::Row;
 
 use super::{datasources::is_unique_violation, now_ms, Store};
 use crate::{
-    app::model::{AuditEntry, Role, TokenView, UserView},
+    app::model::{Role, TokenView, UserView},
     server::error::{AppError, AppResult},
 };
 
@@ -14,34 +14,6 @@ pub struct NewUserRecord {
     pub username: String,
     pub password_hash: Option<String>,
     pub role: Role,
-}
-
-/// One audit log line.
-#[derive(Clone, Debug, Default)]
-pub struct AuditRecord {
-    pub user_id: Option<String>,
-    pub username: String,
-    pub action: String,
-    pub datasource_id: Option<String>,
-    pub datasource_name: Option<String>,
-    pub question: Option<String>,
-    pub sql: Option<String>,
-    pub status: String,
-    pub duration_ms: Option<i64>,
-    pub detail: Option<String>,
-    pub row_count: Option<i64>,
-}
-
-impl AuditRecord {
-    pub fn event(user: Option<&UserView>, username: &str, action: &str, status: &str) -> AuditRecord {
-        AuditRecord {
-            user_id: user.map(|u| u.id.clone()),
-            username: username.to_string(),
-            action: action.into(),
-            status: status.into(),
-            ..AuditRecord::default()
-        }
-    }
 }
 
 fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserView, sqlx::Error> {
@@ -254,94 +226,5 @@ impl Store {
                 .await?;
         }
         tx.commit().await
-    }
-
-    pub async fn append_audit(&self, r: &AuditRecord) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO audit_log (id, at_ms, user_id, username, action, datasource_id, datasource_name, question, sql_text, status, duration_ms, detail, row_count) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(now_ms())
-        .bind(&r.user_id)
-        .bind(&r.username)
-        .bind(&r.action)
-        .bind(&r.datasource_id)
-        .bind(&r.datasource_name)
-        .bind(&r.question)
-        .bind(&r.sql)
-        .bind(&r.status)
-        .bind(r.duration_ms)
-        .bind(&r.detail)
-        .bind(r.row_count)
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
-    }
-
-    /// Newest first.
-    pub async fn list_audit(&self, limit: i64, offset: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT at_ms, username, action, datasource_name, question, sql_text, status, duration_ms, detail FROM audit_log \
-             ORDER BY at_ms DESC, id DESC LIMIT $1 OFFSET $2",
-        )
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    at_ms: r.try_get("at_ms")?,
-                    username: r.try_get("username")?,
-                    action: r.try_get("action")?,
-                    datasource_name: r.try_get("datasource_name")?,
-                    question: r.try_get("question")?,
-                    sql: r.try_get("sql_text")?,
-                    status: r.try_get("status")?,
-                    duration_ms: r.try_get("duration_ms")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
-    }
-}
-
-impl Store {
-    /// The user's questions and SQL runs, newest first; `search` matches question, SQL or
-    /// datasource name (case-insensitive).
-    pub async fn history(&self, user_id: &str, search: &str, limit: i64, offset: i64) -> Result<Vec<crate::app::model::HistoryEntry>, sqlx::Error> {
-        let pattern = format!("%{}%", search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let rows = sqlx::query(
-            "SELECT at_ms, action, datasource_id, datasource_name, question, sql_text, duration_ms, row_count, status, detail FROM audit_log \
-             WHERE user_id = $1 AND action IN ('ask', 'sql') \
-               AND (lower(coalesce(question, '')) LIKE $2 ESCAPE '\\' OR lower(coalesce(sql_text, '')) LIKE $2 ESCAPE '\\' \
-                    OR lower(coalesce(datasource_name, '')) LIKE $2 ESCAPE '\\') \
-             ORDER BY at_ms DESC, id DESC LIMIT $3 OFFSET $4",
-        )
-        .bind(user_id)
-        .bind(pattern)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.try_get("status")?;
-                let detail: Option<String> = r.try_get("detail")?;
-                Ok(crate::app::model::HistoryEntry {
-                    at_ms: r.try_get("at_ms")?,
-                    kind: r.try_get("action")?,
-                    datasource_id: r.try_get("datasource_id")?,
-                    datasource_name: r.try_get("datasource_name")?,
-                    question: r.try_get("question")?,
-                    sql: r.try_get("sql_text")?,
-                    duration_ms: r.try_get("duration_ms")?,
-                    row_count: r.try_get("row_count")?,
-                    error: detail.filter(|_| status != "ok" && status != "answered"),
-                    status,
-                })
-            })
-            .collect()
     }
 }

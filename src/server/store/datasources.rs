@@ -7,15 +7,15 @@ use super::{now_ms, Store};
 #[derive(Clone, Debug, PartialEq)]
 pub struct DatasourceRecord {
     pub id: String,
-    pub fields: NewDatasource,
+    pub fields: DatasourceFields,
     /// The datasource's own functions an admin allowed in queries (set apart from the other
     /// fields, like sharing).
     pub allowed_functions: Vec<String>,
 }
 
-/// Fields written on create or update.
+/// A datasource's stored fields: what create and update write and what a read returns.
 #[derive(Clone, Debug, PartialEq)]
-pub struct NewDatasource {
+pub struct DatasourceFields {
     pub name: String,
     pub engine: String,
     pub host: Option<String>,
@@ -31,7 +31,7 @@ pub struct NewDatasource {
 const COLUMNS: &str = "id, name, engine, host, port, database_name, username, password_encrypted, sslmode, sqlite_path, is_demo, allowed_functions";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<DatasourceRecord, sqlx::Error> {
-    let fields = NewDatasource {
+    let fields = DatasourceFields {
         name: row.try_get("name")?,
         engine: row.try_get("engine")?,
         host: row.try_get("host")?,
@@ -51,7 +51,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<DatasourceRecord, sqlx::Error> {
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Binds `$1` (id) through `$10` (sqlite_path), in the column order both statements use.
-fn bind_fields<'q>(query: AnyQuery<'q>, id: &'q str, ds: &'q NewDatasource) -> AnyQuery<'q> {
+fn bind_fields<'q>(query: AnyQuery<'q>, id: &'q str, ds: &'q DatasourceFields) -> AnyQuery<'q> {
     query
         .bind(id)
         .bind(&ds.name)
@@ -84,6 +84,7 @@ impl Store {
     }
 
     pub async fn get_datasource(&self, id: &str) -> Result<Option<DatasourceRecord>, sqlx::Error> {
+        self.datasource_reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM datasources WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -91,7 +92,7 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    pub async fn insert_datasource(&self, id: &str, ds: &NewDatasource) -> Result<(), sqlx::Error> {
+    pub async fn insert_datasource(&self, id: &str, ds: &DatasourceFields) -> Result<(), sqlx::Error> {
         let query = sqlx::query(
             "INSERT INTO datasources (id, name, engine, host, port, database_name, username, \
              password_encrypted, sslmode, sqlite_path, is_demo, created_at_ms, updated_at_ms) \
@@ -101,7 +102,7 @@ impl Store {
     }
 
     /// Replaces every field but `is_demo`; returns false when no such row exists.
-    pub async fn update_datasource(&self, id: &str, ds: &NewDatasource) -> Result<bool, sqlx::Error> {
+    pub async fn update_datasource(&self, id: &str, ds: &DatasourceFields) -> Result<bool, sqlx::Error> {
         let query = sqlx::query(
             "UPDATE datasources SET name = $2, engine = $3, host = $4, port = $5, database_name = $6, \
              username = $7, password_encrypted = $8, sslmode = $9, sqlite_path = $10, updated_at_ms = $11 \

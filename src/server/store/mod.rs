@@ -2,26 +2,30 @@
 //! PostgreSQL when `DATABASE_URL=postgres://…`. One sqlx `Any` pool and one migration set.
 use sqlx::{any::AnyPoolOptions, AnyPool};
 
-use super::config::anyhow_like;
+use super::error::StartupResult;
 
 mod accounts;
+mod audit;
 mod conversations;
 mod datasources;
 mod verified;
-pub use accounts::{AuditRecord, NewUserRecord, LOCAL_USERNAME};
+pub use accounts::{NewUserRecord, LOCAL_USERNAME};
+pub use audit::{AuditAction, AuditRecord, AuditStatus};
 pub use conversations::TurnRecord;
-pub use datasources::{is_unique_violation, DatasourceRecord, NewDatasource};
+pub use datasources::{is_unique_violation, DatasourceRecord, DatasourceFields};
 
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
     backend: &'static str,
+    /// Reads of stored datasource rows: each operation should resolve its datasource once.
+    datasource_reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The SQLite store holds password hashes and session hashes: only the app's own user may
 /// read it. The file is made (or re-moded) 0600 before SQLite opens it, and SQLite gives its
 /// WAL and shared-memory files the mode of the database file.
-fn restrict_sqlite_file(url: &str) -> anyhow_like::Result<()> {
+fn restrict_sqlite_file(url: &str) -> StartupResult<()> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or_default();
@@ -36,8 +40,13 @@ fn restrict_sqlite_file(url: &str) -> anyhow_like::Result<()> {
 }
 
 impl Store {
+    /// How many times a stored datasource row was read (by `get_datasource`) since start-up.
+    pub fn datasource_row_reads(&self) -> u64 {
+        self.datasource_reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Connects and applies pending migrations.
-    pub async fn connect(url: &str) -> anyhow_like::Result<Store> {
+    pub async fn connect(url: &str) -> StartupResult<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             "sqlite"
@@ -72,7 +81,7 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| format!("cannot migrate the app store: {e}"))?;
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, datasource_reads: Default::default() })
     }
 
     pub fn backend(&self) -> &'static str {

@@ -2,8 +2,8 @@
 //! integration-test binary (tests/api/store.rs).
 use super::*;
 
-pub(crate) fn sample(name: &str) -> NewDatasource {
-    NewDatasource {
+pub(crate) fn sample(name: &str) -> DatasourceFields {
+    DatasourceFields {
         name: name.into(),
         engine: "postgres".into(),
         host: Some("db.example".into()),

@@ -1,41 +1,21 @@
-//! History and verified answers.
+//! Verified answers.
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::{header, StatusCode},
     response::{AppendHeaders, IntoResponse},
     Json,
 };
-use serde::Deserialize;
 
-use super::{ApiJson, ApiResult, ErrorBody};
+use super::{authenticate::SignedIn, ApiJson, ApiResult, ErrorBody};
 use crate::{
-    app::model::{HistoryEntry, VerifiedAnswer, VerifiedInput},
-    server::{
-        auth::{access, SignedIn},
-        state::AppState,
-        verified,
-    },
+    app::model::{VerifiedAnswer, VerifiedInput},
+    server::{ops, state::AppState},
 };
-
-#[derive(Deserialize, utoipa::IntoParams)]
-pub(super) struct HistoryParams {
-    /// Only runs whose question, SQL or datasource name contains this.
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    offset: i64,
-}
-
-/// Your questions and SQL runs, newest first (200 per page).
-#[utoipa::path(get, path = "/api/v1/history", params(HistoryParams), responses((status = 200, body = Vec<HistoryEntry>)))]
-pub(super) async fn history(State(state): State<AppState>, SignedIn(me): SignedIn, Query(p): Query<HistoryParams>) -> ApiResult<Json<Vec<HistoryEntry>>> {
-    Ok(Json(access::history(&state, &me.user, &p.q, p.offset).await?))
-}
 
 /// Verified answers you may see on a datasource: yours and the shared ones.
 #[utoipa::path(get, path = "/api/v1/datasources/{id}/verified", responses((status = 200, body = Vec<VerifiedAnswer>), (status = 404, body = ErrorBody)))]
 pub(super) async fn list_verified(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<Vec<VerifiedAnswer>>> {
-    Ok(Json(verified::list(&state, &me.user, &id).await?))
+    Ok(Json(ops::verified::list(&state, &me.user, &id).await?))
 }
 
 /// Marks a question → SQL pair correct (the SQL must be one read-only query).
@@ -47,7 +27,7 @@ pub(super) async fn create_verified(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<VerifiedInput>,
 ) -> ApiResult<(StatusCode, Json<VerifiedAnswer>)> {
-    Ok((StatusCode::CREATED, Json(verified::create(&state, &me.user, &id, &input).await?)))
+    Ok((StatusCode::CREATED, Json(ops::verified::create(&state, &me.user, &id, &input).await?)))
 }
 
 #[utoipa::path(put, path = "/api/v1/verified/{id}", request_body = VerifiedInput,
@@ -58,7 +38,7 @@ pub(super) async fn update_verified(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<VerifiedInput>,
 ) -> ApiResult<Json<VerifiedAnswer>> {
-    Ok(Json(verified::update(&state, &me.user, &id, &input).await?))
+    Ok(Json(ops::verified::update(&state, &me.user, &id, &input).await?))
 }
 
 /// An admin approves someone's shared verified answer: only approved shared answers go into
@@ -66,19 +46,19 @@ pub(super) async fn update_verified(
 #[utoipa::path(post, path = "/api/v1/verified/{id}/approve",
     responses((status = 200, body = VerifiedAnswer), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn approve_verified(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<VerifiedAnswer>> {
-    Ok(Json(verified::approve(&state, &me.user, &id).await?))
+    Ok(Json(ops::verified::approve(&state, &me.user, &id).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/verified/{id}", responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(super) async fn delete_verified(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    verified::delete(&state, &me.user, &id).await?;
+    ops::verified::delete(&state, &me.user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The verified answers you may see, as CSV (question, sql, shared).
 #[utoipa::path(get, path = "/api/v1/datasources/{id}/verified/export", responses((status = 200, content_type = "text/csv"), (status = 404, body = ErrorBody)))]
 pub(super) async fn export_verified(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    let csv = verified::export_csv(&state, &me.user, &id).await?;
+    let csv = ops::verified::export_csv(&state, &me.user, &id).await?;
     Ok((
         AppendHeaders([
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -97,5 +77,5 @@ pub(super) struct Imported {
 #[utoipa::path(post, path = "/api/v1/datasources/{id}/verified/import", request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = Imported), (status = 400, body = ErrorBody)))]
 pub(super) async fn import_verified(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>, body: String) -> ApiResult<Json<Imported>> {
-    Ok(Json(Imported { imported: verified::import_csv(&state, &me.user, &id, &body).await? }))
+    Ok(Json(Imported { imported: ops::verified::import_csv(&state, &me.user, &id, &body).await? }))
 }

@@ -1,6 +1,8 @@
 //! Runs before every route: finds who is signed in (session cookie or bearer token), refuses
 //! cross-site state-changing requests, answers 401 to anonymous API calls and sends anonymous
 //! page views to the sign-in (or first-run set-up) page.
+use std::sync::Arc;
+
 use axum::{
     extract::{Request, State},
     http::{header, HeaderMap, Method, StatusCode},
@@ -8,8 +10,11 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use super::{Principal, SESSION_COOKIE};
-use crate::server::{error::AppError, http::ApiError, state::AppState};
+use super::ApiError;
+use crate::server::{
+    auth::{principal_of, AuthService, Principal, SESSION_COOKIE},
+    error::AppError,
+};
 
 /// Reachable without signing in. Server functions live under `/api/`, the HTTP API under
 /// `/api/v1/`.
@@ -73,7 +78,7 @@ fn is_static_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
-pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn authenticate(State(auth): State<Arc<AuthService>>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let headers = request.headers();
     let token = bearer(headers).map(str::to_string);
@@ -82,7 +87,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     // A bearer token is never sent by a browser on its own, so only cookie (or no-auth)
     // requests can be forged across sites.
     if changes_state && token.is_none() && is_cross_site(headers) {
-        return api_error(AppError::NotAllowed("cross-site request refused"), StatusCode::FORBIDDEN);
+        return api_error(AppError::Denied("cross-site request refused"), StatusCode::FORBIDDEN);
     }
     // Scripts, styles and images are the same for everyone: no session lookup for each of them.
     let asset = !path.starts_with("/api/") && is_static_asset(&path);
@@ -90,7 +95,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         return next.run(request).await;
     }
     let public = PUBLIC_PATHS.contains(&path.as_str());
-    let principal = match state.auth.principal(session.as_deref(), token.as_deref()).await {
+    let principal = match auth.principal(session.as_deref(), token.as_deref()).await {
         Ok(p) => p,
         // Health checks must still say that the store is down.
         Err(_) if public => None,
@@ -106,7 +111,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     if path.starts_with("/api/") || path == "/metrics" {
         return ApiError::from(AppError::Unauthenticated).into_response();
     }
-    let to = match state.auth.setup_needed().await {
+    let to = match auth.setup_needed().await {
         Ok(true) => "/setup",
         _ => "/login",
     };
@@ -119,13 +124,55 @@ fn api_error(e: AppError, status: StatusCode) -> Response {
     r.into_response()
 }
 
-/// The principal the middleware attached to a request.
-pub fn principal_of(extensions: &axum::http::Extensions) -> Result<Principal, AppError> {
-    extensions.get::<Principal>().cloned().ok_or(AppError::Unauthenticated)
-}
-
 /// The address of the connected client (the proxy's, behind a reverse proxy), when the
 /// server was started with connection info. Forwarded headers are not trusted: anyone can send them.
 pub fn client_addr(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
     extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
+}
+
+/// The API's view of the signed-in principal: handlers take `SignedIn` and get 401 without one.
+pub struct SignedIn(pub Principal);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(SignedIn(principal_of(&parts.extensions)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn cross_site_requests_are_recognised() {
+        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "none")])));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])), "a sibling subdomain is another app");
+        assert!(!is_cross_site(&headers(&[("origin", "http://app.example:8088"), ("host", "app.example:8088")])));
+        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "app.example:8088")])));
+        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "app.example")])));
+        assert!(!is_cross_site(&headers(&[])), "curl sends neither header and carries no browser cookies");
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "none"), ("origin", "https://evil.example"), ("host", "app.example")])), "none with a foreign Origin is forged");
+        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin"), ("origin", "null"), ("host", "app.example")])), "same-origin form posts under no-referrer");
+    }
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let h = headers(&[("cookie", "a=1; databaseai_session=tok; b=2")]);
+        assert_eq!(cookie_value(&h, SESSION_COOKIE), Some("tok"));
+        assert_eq!(cookie_value(&headers(&[("cookie", "databaseai_session=")]), SESSION_COOKIE), None);
+    }
 }

@@ -1,12 +1,13 @@
-//! Account management as a signed-in user sees it: admins manage users and read the audit
-//! log; everyone manages their own API tokens.
-use super::{access::require_admin, create_user, secret_hash, AuthService, TOKEN_PREFIX};
+//! Accounts as a signed-in user sees them: admins manage users and read the audit log;
+//! everyone manages their own API tokens.
+use super::{audit, require_admin};
 use crate::{
     app::model::{AuditEntry, CreatedToken, NewUserInput, TokenView, UserView},
     server::{
+        auth::{create_user, issue_token},
         error::{AppError, AppResult},
         state::AppState,
-        store::{AuditRecord, Store},
+        store::{AuditAction, AuditRecord, AuditStatus, Store},
     },
 };
 
@@ -21,8 +22,7 @@ pub async fn list_users(state: &AppState, user: &UserView) -> AppResult<Vec<User
 pub async fn add_user(state: &AppState, user: &UserView, input: &NewUserInput) -> AppResult<UserView> {
     require_admin(user)?;
     let created = create_user(&state.store, input).await?;
-    let record = AuditRecord { detail: Some(format!("created {} ({})", created.username, created.role.as_str())), ..AuditRecord::event(Some(user), &user.username, "user_created", "ok") };
-    state.store.append_audit(&record).await?;
+    audit(state, AuditRecord::by(user, AuditAction::UserCreated, AuditStatus::Ok).detail(format!("created {} ({})", created.username, created.role.as_str()))).await?;
     Ok(created)
 }
 
@@ -37,34 +37,27 @@ pub async fn remove_user(state: &AppState, user: &UserView, id: &str) -> AppResu
         return Err(AppError::InvalidInput("the last admin cannot be deleted".into()));
     }
     state.store.delete_user(id).await?;
-    let record = AuditRecord { detail: Some(format!("deleted {}", target.username)), ..AuditRecord::event(Some(user), &user.username, "user_deleted", "ok") };
-    Ok(state.store.append_audit(&record).await?)
+    audit(state, AuditRecord::by(user, AuditAction::UserDeleted, AuditStatus::Ok).detail(format!("deleted {}", target.username))).await
 }
 
 pub async fn list_tokens(state: &AppState, user: &UserView) -> AppResult<Vec<TokenView>> {
     Ok(state.store.list_tokens(&user.id).await?)
 }
 
-/// A new personal API token; its secret is returned once and stored only as a hash.
+/// A new personal API token; its secret is returned once and stored only as a hash. Takes
+/// the store alone, since `databaseai admin create-token` runs without a server.
 pub async fn create_token(store: &Store, user: &UserView, name: &str) -> AppResult<CreatedToken> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::InvalidInput("give the token a name (up to 100 characters)".into()));
-    }
-    let secret = AuthService::new_token_secret();
-    let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
-    let token = store.insert_token(&user.id, name, &secret_hash(&secret), &prefix).await?;
-    let record = AuditRecord { detail: Some(format!("token {name:?} ({prefix}…)")), ..AuditRecord::event(Some(user), &user.username, "token_created", "ok") };
-    store.append_audit(&record).await?;
-    Ok(CreatedToken { token, secret })
+    let created = issue_token(store, user, name).await?;
+    let detail = format!("token {:?} ({}…)", created.token.name, created.token.prefix);
+    store.append_audit(&AuditRecord::by(user, AuditAction::TokenCreated, AuditStatus::Ok).detail(detail)).await?;
+    Ok(created)
 }
 
 pub async fn revoke_token(state: &AppState, user: &UserView, id: &str) -> AppResult<()> {
     if !state.store.delete_token(&user.id, id).await? {
         return Err(AppError::NotFound("token"));
     }
-    let record = AuditRecord { detail: Some(format!("token {id}")), ..AuditRecord::event(Some(user), &user.username, "token_revoked", "ok") };
-    Ok(state.store.append_audit(&record).await?)
+    audit(state, AuditRecord::by(user, AuditAction::TokenRevoked, AuditStatus::Ok).detail(format!("token {id}"))).await
 }
 
 pub async fn audit_log(state: &AppState, user: &UserView, limit: i64, offset: i64) -> AppResult<Vec<AuditEntry>> {
@@ -109,5 +102,17 @@ pub fn neutralize_formula(cell: &str) -> String {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
         _ => cell.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralize_formula;
+
+    #[test]
+    fn spreadsheet_formulas_are_neutralised() {
+        assert_eq!(neutralize_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralize_formula("-1"), "'-1");
+        assert_eq!(neutralize_formula("SELECT 1"), "SELECT 1");
     }
 }

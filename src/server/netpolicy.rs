@@ -72,7 +72,7 @@ pub fn check_allow_list(host: &str, allowed_hosts: &[String]) -> Result<(), AppE
     if allowed_hosts.is_empty() || is_allow_listed(host, allowed_hosts) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(format!("host {host} is not in the administrator's list of allowed hosts")))
+        Err(AppError::NetworkPolicy(format!("host {host} is not in the administrator's list of allowed hosts")))
     }
 }
 
@@ -90,7 +90,7 @@ pub async fn resolve_allowed(host: &str, port: u16, allowed_hosts: &[String]) ->
     }
     for a in &addrs {
         if let Some(why) = is_forbidden_ip(a.ip()) {
-            return Err(AppError::Forbidden(format!("host {host} resolves to {why}, which is never allowed")));
+            return Err(AppError::NetworkPolicy(format!("host {host} resolves to {why}, which is never allowed")));
         }
     }
     Ok(addrs[0])
@@ -115,7 +115,7 @@ pub async fn check_base_url(raw: &str, allowed_hosts: &[String], http_hosts: &[S
     let addr = resolve_allowed(&host, port, allowed_hosts).await?;
     let named = is_allow_listed(&host, allowed_hosts) || is_allow_listed(&host, http_hosts);
     if url.scheme() == "http" && !addr.ip().is_loopback() && !named {
-        return Err(AppError::Forbidden(format!(
+        return Err(AppError::NetworkPolicy(format!(
             "plain http is only allowed to this machine or an allow-listed host; use https for {host}"
         )));
     }
@@ -140,9 +140,9 @@ mod tests {
     #[tokio::test]
     async fn resolution_checks_every_address_and_the_allow_list() {
         assert!(resolve_allowed("127.0.0.1", 5432, &[]).await.is_ok());
-        assert!(matches!(resolve_allowed("169.254.169.254", 80, &[]).await, Err(AppError::Forbidden(_))));
+        assert!(matches!(resolve_allowed("169.254.169.254", 80, &[]).await, Err(AppError::NetworkPolicy(_))));
         let allow = vec!["db.internal".to_string()];
-        assert!(matches!(resolve_allowed("127.0.0.1", 5432, &allow).await, Err(AppError::Forbidden(_))));
+        assert!(matches!(resolve_allowed("127.0.0.1", 5432, &allow).await, Err(AppError::NetworkPolicy(_))));
         assert!(matches!(resolve_allowed("no-such-host.invalid", 5432, &[]).await, Err(AppError::Connection(_))));
     }
 

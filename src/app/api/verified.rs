@@ -1,22 +1,16 @@
-//! Server functions for history and verified answers.
+//! Server functions for verified answers.
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use super::Outcome;
 #[cfg(feature = "ssr")]
 use super::Failure;
-use crate::app::model::{HistoryEntry, VerifiedAnswer, VerifiedInput};
-
-#[server(input = Json, endpoint = "history/list")]
-pub async fn list_history(search: String, offset: i64) -> Result<Outcome<Vec<HistoryEntry>>, ServerFnError> {
-    let (state, me) = signed_in!();
-    Ok(crate::server::auth::access::history(&state, &me, &search, offset).await.map_err(Failure::from))
-}
+use crate::app::model::{VerifiedAnswer, VerifiedInput};
 
 #[server(input = Json, endpoint = "verified/list")]
 pub async fn list_verified(datasource_id: String) -> Result<Outcome<Vec<VerifiedAnswer>>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(crate::server::verified::list(&state, &me, &datasource_id).await.map_err(Failure::from))
+    Ok(crate::server::ops::verified::list(&state, &me, &datasource_id).await.map_err(Failure::from))
 }
 
 /// Creates (`id: None`) or updates one of your verified answers.
@@ -24,8 +18,8 @@ pub async fn list_verified(datasource_id: String) -> Result<Outcome<Vec<Verified
 pub async fn save_verified(datasource_id: String, id: Option<String>, input: VerifiedInput) -> Result<Outcome<VerifiedAnswer>, ServerFnError> {
     let (state, me) = signed_in!();
     let saved = match id {
-        Some(id) => crate::server::verified::update(&state, &me, &id, &input).await,
-        None => crate::server::verified::create(&state, &me, &datasource_id, &input).await,
+        Some(id) => crate::server::ops::verified::update(&state, &me, &id, &input).await,
+        None => crate::server::ops::verified::create(&state, &me, &datasource_id, &input).await,
     };
     Ok(saved.map_err(Failure::from))
 }
@@ -34,18 +28,18 @@ pub async fn save_verified(datasource_id: String, id: Option<String>, input: Ver
 #[server(input = Json, endpoint = "verified/approve")]
 pub async fn approve_verified(id: String) -> Result<Outcome<VerifiedAnswer>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(crate::server::verified::approve(&state, &me, &id).await.map_err(Failure::from))
+    Ok(crate::server::ops::verified::approve(&state, &me, &id).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "verified/delete")]
 pub async fn delete_verified(id: String) -> Result<Outcome<()>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(crate::server::verified::delete(&state, &me, &id).await.map_err(Failure::from))
+    Ok(crate::server::ops::verified::delete(&state, &me, &id).await.map_err(Failure::from))
 }
 
 /// Adds the pairs of a CSV text; returns how many.
 #[server(input = Json, endpoint = "verified/import")]
 pub async fn import_verified(datasource_id: String, csv: String) -> Result<Outcome<usize>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(crate::server::verified::import_csv(&state, &me, &datasource_id, &csv).await.map_err(Failure::from))
+    Ok(crate::server::ops::verified::import_csv(&state, &me, &datasource_id, &csv).await.map_err(Failure::from))
 }

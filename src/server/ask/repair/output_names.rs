@@ -1,19 +1,23 @@
 //! A name the SELECT list gives (`AVG(rating) AS average_rating`) used in WHERE or HAVING:
 //! SQL evaluates those clauses before the SELECT list, so PostgreSQL answers `column
 //! "average_rating" does not exist`, and small models send the same query again. The name is
-//! replaced by its expression, with sqlparser (the repaired query goes through the guard again).
+//! replaced by its expression.
 use std::ops::ControlFlow;
 
-use sqlparser::{
-    ast::{visit_expressions_mut, Expr, Query, SelectItem, SetExpr, VisitMut, VisitorMut},
-    dialect::PostgreSqlDialect,
-    parser::Parser,
-};
+use sqlparser::ast::{visit_expressions, Expr, Query, SelectItem, SetExpr, Visit, Visitor};
 
-use crate::app::model::SchemaTable;
+use super::{
+    edits::{apply, Edit},
+    parse,
+};
+use crate::{app::model::SchemaTable, server::guard::SqlDialect};
 
 /// The repaired query, or None when the error is not about an output name used too early.
 pub fn inline_output_name(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<String> {
+    inlined(error, sql, tables, None)
+}
+
+pub(super) fn inlined(error: &str, sql: &str, tables: &[&SchemaTable], dialect: Option<SqlDialect>) -> Option<String> {
     let rest = error.strip_prefix("column \"")?;
     let name = &rest[..rest.find('"')?];
     if !rest[name.len()..].starts_with("\" does not exist") {
@@ -23,40 +27,42 @@ pub fn inline_output_name(error: &str, sql: &str, tables: &[&SchemaTable]) -> Op
     if tables.iter().any(|t| t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(name))) {
         return None;
     }
-    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
-    let [statement] = statements.as_mut_slice() else { return None };
-    let mut inliner = Inliner { name, replaced: false };
-    let _ = statement.visit(&mut inliner);
-    inliner.replaced.then(|| statement.to_string())
+    let statement = parse(sql, dialect)?;
+    let mut finder = Uses { name, found: Vec::new() };
+    let _ = statement.visit(&mut finder);
+    let edits: Vec<Edit> = finder.found.iter().map(|(ident, expression)| Edit { ident, text: format!("({expression})") }).collect();
+    if edits.is_empty() {
+        return None;
+    }
+    apply(sql, &edits)
 }
 
-struct Inliner<'a> {
+/// Where a SELECT's own output name is used in its WHERE or HAVING, with the expression it names.
+struct Uses<'a> {
     name: &'a str,
-    replaced: bool,
+    found: Vec<(sqlparser::ast::Ident, Expr)>,
 }
 
-impl VisitorMut for Inliner<'_> {
+impl Visitor for Uses<'_> {
     type Break = ();
 
-    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-        let SetExpr::Select(select) = query.body.as_mut() else { return ControlFlow::Continue(()) };
+    fn post_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        let SetExpr::Select(select) = query.body.as_ref() else { return ControlFlow::Continue(()) };
         let named = select.projection.iter().find_map(|item| match item {
             SelectItem::ExprWithAlias { expr, alias } if alias.value.eq_ignore_ascii_case(self.name) => Some(expr.clone()),
             _ => None,
         });
         let Some(named) = named else { return ControlFlow::Continue(()) };
-        let name = self.name;
-        let mut replaced = false;
-        for clause in [select.selection.as_mut(), select.having.as_mut()].into_iter().flatten() {
-            let _ = visit_expressions_mut(clause, |e| {
-                if matches!(e, Expr::Identifier(id) if id.value.eq_ignore_ascii_case(name)) {
-                    *e = Expr::Nested(Box::new(named.clone()));
-                    replaced = true;
+        for clause in [select.selection.as_ref(), select.having.as_ref()].into_iter().flatten() {
+            let _ = visit_expressions(clause, |e| {
+                if let Expr::Identifier(id) = e {
+                    if id.value.eq_ignore_ascii_case(self.name) {
+                        self.found.push((id.clone(), named.clone()));
+                    }
                 }
                 ControlFlow::<()>::Continue(())
             });
         }
-        self.replaced |= replaced;
         ControlFlow::Continue(())
     }
 }
