@@ -183,7 +183,7 @@ pub async fn serve(
         })
     };
     let store = state.store.clone();
-    // The peer address keys sign-in limits by client (see `auth::middleware::client_addr`).
+    // The peer address keys sign-in limits by client (see `http::authenticate::client_addr`).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     janitor.abort();
