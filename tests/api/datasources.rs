@@ -207,3 +207,22 @@ async fn demo_datasource_exists_with_a_related_schema() {
     let (_, test) = app.post(&format!("/api/v1/datasources/{id}/test"), json!({})).await;
     assert_eq!(test["ok"], true);
 }
+
+/// A request that read a datasource just before an admin edited it runs on the new settings,
+/// and never leaves a pool built from the old ones in the cache.
+#[tokio::test]
+async fn a_handle_read_before_an_edit_neither_uses_nor_caches_the_old_settings() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let old_db = create_pg_database("CREATE TABLE t (v text); INSERT INTO t VALUES ('old');").await;
+    let new_db = create_pg_database("CREATE TABLE t (v text); INSERT INTO t VALUES ('new');").await;
+    let id = app.add_pg_datasource("moving", &old_db, "postgres").await;
+    let read_before_edit = app.state.datasources.open(&id).await.unwrap();
+    let edit = json!({"name": "moving", "engine": "postgres", "host": "127.0.0.1", "port": 5432, "database": new_db, "user": "postgres", "sslmode": "disable"});
+    let (status, body) = app.send(Method::PUT, &format!("/api/v1/datasources/{id}"), edit).await;
+    assert_eq!(status, 200, "{body}");
+    let sql = databaseai::app::model::SqlRequest { sql: "SELECT v FROM t".into(), max_rows: None, query_id: None };
+    let during = app.state.datasources.run_sql(&read_before_edit, &sql).await.unwrap();
+    assert_eq!(during.rows[0][0], json!("new"));
+    let (_, after) = app.post(&format!("/api/v1/datasources/{id}/sql"), json!({"sql": "SELECT v FROM t"})).await;
+    assert_eq!(after["rows"][0][0], json!("new"), "the cached pool is the new one: {after}");
+}

@@ -2,7 +2,14 @@
 //! into a `Datasource` handle once per operation, pools (built by `connect`, kept in the
 //! execution layer's registry), connection tests (`probe`), the schema cache, and the one
 //! place that runs SQL against a datasource: the guard, then limited execution.
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use secrecy::SecretString;
 use tokio::sync::mpsc;
@@ -47,6 +54,8 @@ pub struct DatasourcePolicy {
 pub struct Datasource {
     record: Arc<DatasourceRecord>,
     summary: Arc<DatasourceSummary>,
+    /// The service's edit count when the row was read (see `DatasourceService::edits`).
+    edits_at_open: u64,
 }
 
 impl Datasource {
@@ -84,6 +93,10 @@ pub struct DatasourceService {
     schemas: schema_cache::SchemaCache,
     cancels: CancelRegistry,
     shares: share::UserShares,
+    /// Datasource edits and deletions so far. A handle opened before one may hold old
+    /// settings: it never puts a pool or a schema into the caches, which hold what the
+    /// stored rows say now.
+    edits: AtomicU64,
 }
 
 impl DatasourceService {
@@ -96,6 +109,7 @@ impl DatasourceService {
             schemas: schema_cache::SchemaCache::default(),
             cancels: CancelRegistry::default(),
             shares: share::UserShares::default(),
+            edits: AtomicU64::new(0),
         }
     }
 
@@ -121,9 +135,10 @@ impl DatasourceService {
         if id.len() > 64 {
             return Err(AppError::NotFound("datasource"));
         }
+        let edits_at_open = self.edits.load(Ordering::SeqCst);
         let record = self.store.get_datasource(id).await?.ok_or(AppError::NotFound("datasource"))?;
         let summary = stored::summary(&record)?;
-        Ok(Datasource { record: Arc::new(record), summary: Arc::new(summary) })
+        Ok(Datasource { record: Arc::new(record), summary: Arc::new(summary), edits_at_open })
     }
 
     pub async fn create(&self, input: &DatasourceInput) -> AppResult<DatasourceSummary> {
@@ -163,6 +178,7 @@ impl DatasourceService {
 
     /// Drops the pool and cached schema, e.g. after an edit.
     async fn forget(&self, id: &str) {
+        self.edits.fetch_add(1, Ordering::SeqCst);
         self.pools.remove(id).await;
         self.schemas.forget(id).await;
     }
@@ -213,10 +229,20 @@ impl DatasourceService {
         r.fields.password_encrypted.as_deref().map(|ct| self.secrets.decrypt(ct, &r.id).map_err(AppError::internal)).transpose()
     }
 
+    /// Whether no datasource was edited or deleted since `datasource` was read.
+    fn is_current(&self, datasource: &Datasource) -> bool {
+        self.edits.load(Ordering::SeqCst) == datasource.edits_at_open
+    }
+
     /// The datasource's pool, connecting lazily. Network policy is checked on every new pool.
+    /// A new pool is built from the stored row as it is now: a handle read before an edit
+    /// reads the row again (the rare case of an edit during a request).
     pub async fn pool(&self, datasource: &Datasource) -> AppResult<DatasourcePool> {
         if let Some(p) = self.pools.get(datasource.id()) {
             return Ok(p);
+        }
+        if !self.is_current(datasource) {
+            return Box::pin(self.pool(&self.open(datasource.id()).await?)).await;
         }
         let cfg = stored::config(&datasource.record, self.decrypt_password(&datasource.record)?)?;
         let connect_host = match &cfg {
@@ -231,6 +257,10 @@ impl DatasourceService {
             }
         };
         let pool = connect::build_pool(&cfg, connect_host.as_deref(), &self.policy.data_dir);
+        if !self.is_current(datasource) {
+            // Edited while the address was resolved: this pool may hold the old settings.
+            return Box::pin(self.pool(&self.open(datasource.id()).await?)).await;
+        }
         Ok(self.pools.insert(datasource.id(), pool))
     }
 
@@ -257,6 +287,8 @@ impl DatasourceService {
         }
         let pool = self.pool(datasource).await?;
         match schema::introspect(&pool).await {
+            // A schema read over an edit may describe the old database: used once, not kept.
+            Ok(info) if !self.is_current(datasource) => Ok(Arc::new(info)),
             Ok(info) => Ok(self.schemas.insert(datasource.id(), info).await),
             Err(e) => Err(self.map_pool_error(datasource, e).await),
         }
