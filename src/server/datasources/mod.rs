@@ -241,9 +241,6 @@ impl DatasourceService {
         if let Some(p) = self.pools.get(datasource.id()) {
             return Ok(p);
         }
-        if !self.is_current(datasource) {
-            return Box::pin(self.pool(&self.open(datasource.id()).await?)).await;
-        }
         let cfg = stored::config(&datasource.record, self.decrypt_password(&datasource.record)?)?;
         let connect_host = match &cfg {
             DatasourceConfig::Postgres(p) | DatasourceConfig::MySql(p) => {
@@ -258,7 +255,8 @@ impl DatasourceService {
         };
         let pool = connect::build_pool(&cfg, connect_host.as_deref(), &self.policy.data_dir);
         if !self.is_current(datasource) {
-            // Edited while the address was resolved: this pool may hold the old settings.
+            // Edited since the handle was read: this (lazy, still unconnected) pool may hold
+            // the old settings, so build from the row as it is now.
             return Box::pin(self.pool(&self.open(datasource.id()).await?)).await;
         }
         Ok(self.pools.insert(datasource.id(), pool))
