@@ -79,7 +79,7 @@ fn benches(c: &mut Criterion) {
     let build = || {
         let chosen = select_tables(&schema, black_box(&question), &[], SCHEMA_BUDGET_CHARS);
         let shown: Vec<&SchemaTable> = chosen.iter().map(|&i| &schema.tables[i]).collect();
-        let input = prompt::PromptInput { engine: Engine::Postgres, tables: &shown, with_values: true, format: prompt::AnswerFormat::Json, history: &[], examples: &[] };
+        let input = prompt::PromptInput { engine: Engine::Postgres, tables: &shown, with_values: true, format: prompt::AnswerFormat::Json, history: &[], examples: &[], values: &[] };
         (prompt::build_messages(&input, &question), chosen.len())
     };
     let chosen = build().1;

@@ -3,13 +3,34 @@
 // with GET /requests (a request whose client hung up before the reply ended is marked
 // `aborted: true`). Reply options: delayMs before answering, chunkDelayMs between chunks.
 // `{"repeat": reply}` instead of a list answers every request with that reply (benchmarks).
+// An ask sends one greedy request (no `seed`) and, with several candidates, sampled ones (with
+// a `seed`) at once. Greedy requests take the scripted list in order; sampled ones take
+// `{"replies": [...], "samples": [...]}`'s samples when given, and otherwise the reply the
+// greedy request with the same messages got (so candidates agree unless a test says not).
 // Usage: node support/llm-stub.mjs PORT
 import http from "node:http";
 
 const port = Number(process.argv[2] ?? 0);
 let queue = [];
+let samples = [];
 let repeat = null;
 const requests = [];
+// Greedy replies by the messages they answered, and sampled requests waiting for one.
+const answered = new Map();
+const waiting = new Map();
+
+function mirror(key) {
+  if (answered.has(key)) return Promise.resolve(answered.get(key));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ status: 500, error: "no greedy request with these messages to mirror" }), 10000);
+    const list = waiting.get(key) ?? [];
+    list.push((reply) => {
+      clearTimeout(timer);
+      resolve(reply);
+    });
+    waiting.set(key, list);
+  });
+}
 
 function readBody(req) {
   return new Promise((resolve) => {
@@ -23,8 +44,10 @@ const server = http.createServer(async (req, res) => {
   const body = await readBody(req);
   if (req.method === "POST" && req.url === "/script") {
     const script = JSON.parse(body);
-    repeat = Array.isArray(script) ? null : script.repeat;
-    queue = Array.isArray(script) ? script : [];
+    repeat = Array.isArray(script) ? null : script.repeat ?? null;
+    queue = Array.isArray(script) ? script : script.replies ?? [];
+    samples = Array.isArray(script) ? [] : script.samples ?? [];
+    answered.clear();
     requests.length = 0;
     res.writeHead(204).end();
     return;
@@ -35,12 +58,24 @@ const server = http.createServer(async (req, res) => {
   }
   if (req.method === "POST" && req.url === "/v1/chat/completions") {
     const record = JSON.parse(body);
-    // A benchmark sends thousands: keep none.
-    if (!repeat) requests.push(record);
+    const sampled = record.seed !== undefined;
+    // A benchmark sends thousands: keep none. Sampled requests are not the ones tests read.
+    if (!repeat && !sampled) requests.push(record);
     res.on("close", () => {
       if (!res.writableEnded) record.aborted = true;
     });
-    const reply = queue.shift() ?? repeat ?? { status: 500, error: "the stub's script is exhausted" };
+    const key = JSON.stringify(record.messages);
+    let reply;
+    if (repeat) {
+      reply = repeat;
+    } else if (sampled) {
+      reply = samples.shift() ?? (await mirror(key));
+    } else {
+      reply = queue.shift() ?? { status: 500, error: "the stub's script is exhausted" };
+      answered.set(key, reply);
+      for (const wake of waiting.get(key) ?? []) wake(reply);
+      waiting.delete(key);
+    }
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (res.destroyed) return;
     if (reply.status) {

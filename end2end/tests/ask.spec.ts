@@ -91,3 +91,65 @@ test("live progress streams the reply, cancel stops the model, conversations reo
   await expect(stored.last()).toContainText("the question was cancelled");
   await page.screenshot({ path: "test-results/ask-conversation.png", fullPage: true });
 });
+
+test("candidates that agree say so; when they split, Did you mean offers the readings and the pick is kept", async ({ page, consoleProblems }) => {
+  await script([{ sql: "SELECT count(*) AS orders FROM orders", explanation: "Counts orders." }]);
+  await openDemo(page);
+  await page.locator("#question").fill("How many orders?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  const first = page.getByTestId("answer").last();
+  await expect(first.getByTestId("confidence")).toHaveAttribute("data-confidence", "high");
+  await expect(first.getByTestId("confidence")).toContainText(/[23] independent queries returned these rows, and none other/);
+  await expect(first.getByTestId("did-you-mean")).toHaveCount(0);
+
+  // The greedy candidate counts orders, both samples count customers: the samples win, and
+  // the orders reading is offered beside it.
+  const r = await fetch(`${stub}/script`, {
+    method: "POST",
+    body: JSON.stringify({
+      replies: [{ sql: "SELECT count(*) AS orders FROM orders", explanation: "Counts all orders ever placed." }],
+      samples: [
+        { sql: "SELECT count(*) AS customers FROM customers", explanation: "Counts customers." },
+        { sql: "SELECT count(id) AS customers FROM customers", explanation: "Counts customers." },
+      ],
+    }),
+  });
+  expect(r.status).toBe(204);
+  await page.locator("#question").fill("How many do we have?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  const answer = page.getByTestId("answer").last();
+  await expect(answer.getByTestId("confidence")).toHaveAttribute("data-confidence", "low");
+  await expect(answer.getByTestId("confidence")).toContainText("only 2 of 3");
+  await expect(answer.locator(".result-table tbody tr[data-row] td")).toHaveText("600");
+  const readings = answer.getByTestId("reading");
+  await expect(readings).toHaveCount(2);
+  await expect(readings.nth(1)).toContainText("Counts all orders ever placed.");
+  await expect(readings.nth(1).locator(".preview td")).toHaveText("2400");
+  await page.screenshot({ path: "test-results/ask-did-you-mean.png", fullPage: true });
+
+  await readings.nth(1).getByRole("button", { name: "Use this reading" }).click();
+  await expect(answer.getByTestId("answer-sql")).toHaveText("SELECT count(*) AS orders FROM orders");
+  await expect(answer.locator(".result-table tbody tr[data-row] td")).toHaveText("2400");
+  await expect(readings.nth(1).getByRole("button")).toHaveText("Shown above");
+  // One click makes the chosen reading a verified answer.
+  await answer.getByRole("button", { name: "Mark as correct" }).click();
+  await expect(answer.locator("textarea[name=verified_sql]")).toHaveValue("SELECT count(*) AS orders FROM orders");
+  await answer.getByRole("button", { name: "Save as verified" }).click();
+  await expect(answer.getByText("Saved as a verified answer")).toBeVisible();
+  await page.screenshot({ path: "test-results/ask-reading-chosen.png", fullPage: true });
+
+  // The pick is stored with the turn: reopening the conversation shows the chosen SQL.
+  await page.getByRole("button", { name: "New conversation" }).click();
+  const list = page.getByTestId("conversations");
+  await list.locator("summary").click();
+  await list.getByRole("button", { name: "How many orders?" }).first().click();
+  const stored = page.getByTestId("stored-answer");
+  await expect(stored.last()).toContainText("SELECT count(*) AS orders FROM orders");
+  await expect(stored.last()).toContainText("You chose this reading over the first answer.");
+  await expect(stored.last().getByTestId("confidence")).toHaveAttribute("data-confidence", "low");
+
+  // The verified answer made here would guide the other tests' questions: remove it.
+  const demoId = page.url().split("/datasources/")[1].split(/[?#]/)[0];
+  const saved = await (await page.request.get(`/api/v1/datasources/${demoId}/verified`)).json();
+  for (const v of saved) expect((await page.request.delete(`/api/v1/verified/${v.id}`)).status()).toBe(204);
+});

@@ -80,6 +80,17 @@ test("a verified answer guides a similar question, and verified answers move as 
   expect(prompt).toContain(verifiedSql);
   await page.screenshot({ path: "test-results/verified.png", fullPage: true });
 
+  // The same question with another number is a lookup: the verified SQL runs with 10, no model call.
+  await page.locator("#question").fill("Which 10 products sold the most units?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  const third = page.getByTestId("answer").last();
+  await expect(third.getByTestId("confidence")).toHaveAttribute("data-confidence", "verified");
+  await expect(third.getByTestId("verified-used")).toContainText("Which 5 products sold the most units?");
+  await expect(third.getByTestId("answer-sql")).toHaveText(verifiedSql.replace("LIMIT 5", "LIMIT 10"));
+  await expect(third.locator(".result-table tbody tr[data-row]")).toHaveCount(10);
+  expect((await (await fetch(`${stub}/requests`)).json()).length).toBe(requests.length);
+  await page.screenshot({ path: "test-results/verified-lookup.png", fullPage: true });
+
   // Export, then import the same pairs (reworded) from a file.
   await panel.locator("summary").click();
   await expect(panel.locator("li")).toHaveCount(1);

@@ -13,5 +13,7 @@ test("the real local model answers a question on the demo shop", async ({ page, 
   const answer = page.getByTestId("answer");
   await expect(answer.locator(".result-table tbody tr[data-row] td").first()).toHaveText("600", { timeout: 280_000 });
   await expect(answer.locator("pre.sql").first()).toContainText(/customers/i);
+  // Three candidates were asked at once and compared: the answer says how far they agreed.
+  await expect(answer.getByTestId("confidence")).toHaveAttribute("data-confidence", /^(high|low)$/);
   await page.screenshot({ path: "test-results/real-model-answer.png", fullPage: true });
 });

@@ -135,6 +135,12 @@ pub async fn get_conversation(id: String) -> Result<Outcome<Vec<ConversationTurn
     Ok(ops::asks::conversation(&state, &me, &id).await.map_err(Failure::from))
 }
 
+#[server(input = Json, endpoint = "conversations/choose")]
+pub async fn choose_reading(conversation_id: String, turn_id: String, reading: u32) -> Result<Outcome<QueryResult>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(ops::asks::choose_reading(&state, &me, &conversation_id, &turn_id, reading).await.map_err(Failure::from))
+}
+
 #[server(input = Json, endpoint = "settings/llm/get")]
 pub async fn get_llm_settings() -> Result<Outcome<LlmProviderView>, ServerFnError> {
     let (state, me) = signed_in!();

@@ -276,6 +276,22 @@ pub struct AskResponse {
     /// Questions of the verified answers shown to the model as examples.
     #[serde(default)]
     pub examples: Vec<String>,
+    /// The question of the verified answer whose SQL answered this one (no model call).
+    #[serde(default)]
+    pub verified_question: Option<String>,
+    /// The stored turn, for choosing another reading later.
+    #[serde(default)]
+    pub turn_id: String,
+    #[serde(default)]
+    pub confidence: Confidence,
+    /// Candidate queries asked, and how many of them returned these rows.
+    #[serde(default)]
+    pub candidates: u32,
+    #[serde(default)]
+    pub votes: u32,
+    /// Other readings, when the candidates disagreed (largest group first).
+    #[serde(default)]
+    pub alternatives: Vec<Reading>,
 }
 
 /// What an ask is doing, streamed to the browser one JSON line per event while it works.
@@ -288,6 +304,8 @@ pub enum AskEvent {
     TablesChosen { tables: Vec<String> },
     /// Verified answers (their questions) shown to the model as examples.
     ExamplesChosen { questions: Vec<String> },
+    /// Values of the database the question names (`table.column = 'value'`), shown to the model.
+    ValuesMatched { values: Vec<String> },
     /// The model is writing attempt number `attempt` (from 1).
     Writing { attempt: u32 },
     /// A piece of the model's reply, as it arrives.
@@ -296,7 +314,11 @@ pub enum AskEvent {
     Running { sql: String },
     /// The attempt failed; the next one is told why.
     AttemptFailed { attempt: AskAttempt },
-    Done { answer: AskResponse },
+    /// Every candidate's final SQL (None: it found no working query) and the group of equal
+    /// results it fell in (0 = the answer), once all have run.
+    CandidatesCompared { sqls: Vec<Option<String>>, groups: Vec<Option<u32>> },
+    /// Boxed: the answer is far larger than every other event.
+    Done { answer: Box<AskResponse> },
     Failed { message: String },
 }
 
@@ -314,12 +336,22 @@ pub struct ConversationSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ConversationTurn {
+    #[serde(default)]
+    pub id: String,
     pub question: String,
     pub sql: Option<String>,
     pub explanation: Option<String>,
     pub error: Option<String>,
     pub row_count: Option<i64>,
     pub created_at_ms: i64,
+    /// None for turns stored before answers carried one, and for failed turns.
+    #[serde(default)]
+    pub confidence: Option<Confidence>,
+    /// The readings offered (the answer first); `chosen` is the one the user picked.
+    #[serde(default)]
+    pub readings: Vec<Reading>,
+    #[serde(default)]
+    pub chosen: u32,
 }
 
 /// The language model settings as the browser sees them; the API key is write-only.
@@ -377,9 +409,11 @@ mod accounts;
 pub use accounts::*;
 mod exports;
 mod history;
+mod readings;
 mod verified;
 pub use exports::*;
 pub use history::*;
+pub use readings::*;
 pub use verified::*;
 
 #[cfg(test)]

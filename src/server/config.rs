@@ -97,6 +97,12 @@ pub struct Settings {
     #[arg(long, env = "DATABASEAI_ASK_MAX_ATTEMPTS", default_value_t = 4)]
     pub ask_max_attempts: u32,
 
+    /// Candidate queries per question, asked at once (one greedy, the rest sampled) and
+    /// compared by their results: the largest group of equal results is the answer, and
+    /// whether they agree is the answer's confidence. 1 asks once, with no vote.
+    #[arg(long, env = "DATABASEAI_ASK_CANDIDATES", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub ask_candidates: u32,
+
     /// Serve Prometheus `/metrics` on this separate port (so an ingress for the app never
     /// exposes it). Unset: `/metrics` is on the app port.
     #[arg(long, env = "DATABASEAI_METRICS_PORT")]

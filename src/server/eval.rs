@@ -6,15 +6,16 @@
 use std::{collections::BTreeMap, path::PathBuf, time::Instant};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::{
+    ask::vote,
     config::{EvalArgs, Settings},
     datasources::Datasource,
-    error::StartupResult,
+    error::{AppError, StartupResult},
     startup,
+    state::AppState,
 };
-use crate::app::model::{AskAttempt, AskEvent, AskRequest, DatasourceInput, Engine, QueryResult, SqlRequest, SslMode};
+use crate::app::model::{AskAttempt, AskEvent, AskRequest, Confidence, DatasourceInput, Engine, QueryResult, SqlRequest, SslMode, UserView};
 
 #[derive(Debug, Deserialize)]
 struct Question {
@@ -32,13 +33,30 @@ pub struct QuestionOutcome {
     pub db_name: String,
     pub category: String,
     pub question: String,
+    #[serde(flatten)]
+    pub scored: Scored,
+}
+
+/// One question asked and scored.
+#[derive(Debug, Serialize)]
+pub struct Scored {
     pub correct: bool,
     pub predicted_sql: Option<String>,
     pub error: Option<String>,
+    /// Why it was missed (None when correct).
+    pub failure: Option<Failure>,
+    pub confidence: Option<Confidence>,
     pub attempts: usize,
     /// Every failed attempt's SQL and error, in order (the last attempt's SQL when it worked is
     /// `predicted_sql`).
     pub failed_attempts: Vec<AskAttempt>,
+    /// Each candidate's final SQL (None: no working query) and whether its rows were right.
+    pub candidates: Vec<Option<String>>,
+    pub candidate_correct: Vec<bool>,
+    /// Some candidate was right (what a perfect vote could have scored).
+    pub oracle: bool,
+    /// Values of the database the question named, shown to the model.
+    pub values: Vec<String>,
     pub seconds: f64,
 }
 
@@ -46,10 +64,20 @@ pub struct QuestionOutcome {
 pub struct Report {
     pub model: String,
     pub temperature: f32,
+    pub candidates: u32,
     pub total: usize,
     pub correct: usize,
     pub accuracy: f64,
+    /// Questions where some candidate was right, and how many of those the vote got right.
+    pub oracle: usize,
+    pub vote_picked_right: usize,
     pub per_category: BTreeMap<String, (usize, usize)>,
+    pub per_database: BTreeMap<String, (usize, usize)>,
+    /// Correct / total per confidence the answers carried.
+    pub per_confidence: BTreeMap<String, (usize, usize)>,
+    pub failures: BTreeMap<String, usize>,
+    pub median_seconds: f64,
+    pub p90_seconds: f64,
     pub seconds: f64,
     pub questions: Vec<QuestionOutcome>,
 }
@@ -76,49 +104,147 @@ pub fn expand_gold(query: &str) -> Vec<String> {
     out
 }
 
-fn normalize(v: &Value) -> String {
-    let number = match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
-        _ => None,
-    };
-    match (number, v) {
-        (Some(f), _) => format!("{:.2}", (f * 100.0).round() / 100.0),
-        (None, Value::Null) => "NULL".into(),
-        (None, Value::String(s)) => s.trim().to_string(),
-        (None, other) => other.to_string(),
+/// The sql-eval scoring rule (see `vote::covers`): every gold column present, same rows.
+pub fn results_match(gold: &QueryResult, predicted: &QueryResult) -> bool {
+    vote::covers(gold, predicted)
+}
+
+/// Why a question was missed, so each change is judged by what it fixes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// No working query (every attempt failed in the database or the guard).
+    SqlError,
+    /// Rows were expected and none came back.
+    EmptyResult,
+    MissingRows,
+    ExtraRows,
+    /// As many rows as the gold query, but fewer columns than it has.
+    WrongColumns,
+    /// As many rows and enough columns, with other values.
+    WrongValues,
+    /// The query or the model ran out of time.
+    Timeout,
+    /// The model failed (unreachable, refused, no usable reply).
+    ModelError,
+}
+
+impl Failure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Failure::SqlError => "sql_error",
+            Failure::EmptyResult => "empty_result",
+            Failure::MissingRows => "missing_rows",
+            Failure::ExtraRows => "extra_rows",
+            Failure::WrongColumns => "wrong_columns",
+            Failure::WrongValues => "wrong_values",
+            Failure::Timeout => "timeout",
+            Failure::ModelError => "model_error",
+        }
+    }
+
+    /// A wrong result, compared with the gold one (None when the gold query did not run).
+    pub fn of_result(gold: Option<&QueryResult>, predicted: &QueryResult) -> Failure {
+        let Some(gold) = gold else { return Failure::WrongValues };
+        match predicted.rows.len().cmp(&gold.rows.len()) {
+            _ if predicted.rows.is_empty() && !gold.rows.is_empty() => Failure::EmptyResult,
+            std::cmp::Ordering::Less => Failure::MissingRows,
+            std::cmp::Ordering::Greater => Failure::ExtraRows,
+            std::cmp::Ordering::Equal if predicted.columns.len() < gold.columns.len() => Failure::WrongColumns,
+            std::cmp::Ordering::Equal => Failure::WrongValues,
+        }
+    }
+
+    /// An ask that gave no answer.
+    pub fn of_error(e: &AppError) -> Failure {
+        match e {
+            AppError::QueryTimeout(_) => Failure::Timeout,
+            AppError::Llm(m) if m.starts_with("no working query") => Failure::SqlError,
+            AppError::Llm(m) if m.contains("did not answer within") => Failure::Timeout,
+            AppError::Llm(_) => Failure::ModelError,
+            _ => Failure::SqlError,
+        }
     }
 }
 
-/// Same rows as multisets, where every gold column has a matching predicted column (the
-/// prediction may carry extra columns); floats compared to two decimals.
-pub fn results_match(gold: &QueryResult, predicted: &QueryResult) -> bool {
-    if gold.rows.len() != predicted.rows.len() || gold.truncated {
-        return false;
-    }
-    let column = |r: &QueryResult, i: usize| -> Vec<String> {
-        let mut c: Vec<String> = r.rows.iter().map(|row| normalize(&row[i])).collect();
-        c.sort();
-        c
+/// Asks one question (never showing the verified answer `exclude` as an example) and scores
+/// the answer and every candidate against the gold queries' results.
+async fn ask_and_score(state: &AppState, runner: &UserView, asked: &Datasource, exclude: Option<&str>, question: String, gold: &[QueryResult]) -> Scored {
+    let log = std::sync::Mutex::new((Vec::new(), Vec::new(), Vec::new()));
+    let record = |event: AskEvent| match event {
+        AskEvent::AttemptFailed { attempt } => log.lock().expect("attempt log").0.push(attempt),
+        AskEvent::CandidatesCompared { sqls, .. } => log.lock().expect("attempt log").1 = sqls,
+        AskEvent::ValuesMatched { values } => log.lock().expect("attempt log").2 = values,
+        _ => {}
     };
-    let predicted_columns: Vec<Vec<String>> = (0..predicted.columns.len()).map(|i| column(predicted, i)).collect();
-    let mut used = vec![false; predicted_columns.len()];
-    let mut mapping = Vec::new();
-    for g in 0..gold.columns.len() {
-        let wanted = column(gold, g);
-        let Some(j) = (0..predicted_columns.len()).find(|&j| !used[j] && predicted_columns[j] == wanted) else {
-            return false;
-        };
-        used[j] = true;
-        mapping.push(j);
+    let request = AskRequest { question, conversation_id: None, pinned_tables: vec![], ask_id: None };
+    let t0 = Instant::now();
+    let answer = state.ask.ask_excluding(runner, asked, &request, exclude, &record).await;
+    let seconds = t0.elapsed().as_secs_f64();
+    let (failed_attempts, mut candidates, values) = log.into_inner().expect("attempt log");
+    let right = |result: &QueryResult| gold.iter().any(|g| results_match(g, result));
+    match answer {
+        Ok(a) => {
+            let correct = right(&a.result);
+            if candidates.is_empty() {
+                candidates = vec![Some(a.sql.clone())];
+            }
+            let mut candidate_correct = Vec::new();
+            for sql in &candidates {
+                candidate_correct.push(match sql {
+                    Some(sql) if *sql == a.sql => correct,
+                    Some(sql) => {
+                        let request = SqlRequest { sql: sql.clone(), max_rows: None, query_id: None };
+                        state.datasources.run_sql(asked, &request).await.is_ok_and(|r| right(&r))
+                    }
+                    None => false,
+                });
+            }
+            Scored {
+                correct,
+                failure: (!correct).then(|| Failure::of_result(gold.first(), &a.result)),
+                confidence: Some(a.confidence),
+                predicted_sql: Some(a.sql),
+                error: None,
+                attempts: a.attempts.len() + 1,
+                failed_attempts,
+                oracle: candidate_correct.iter().any(|&c| c),
+                values,
+                candidates,
+                candidate_correct,
+                seconds,
+            }
+        }
+        Err(e) => Scored {
+            correct: false,
+            failure: Some(Failure::of_error(&e)),
+            confidence: None,
+            predicted_sql: None,
+            error: Some(e.public_message()),
+            attempts: failed_attempts.len(),
+            failed_attempts,
+            candidate_correct: vec![false; candidates.len()],
+            candidates,
+            oracle: false,
+            values,
+            seconds,
+        },
     }
-    let rows = |r: &QueryResult, cols: &[usize]| -> Vec<Vec<String>> {
-        let mut out: Vec<Vec<String>> = r.rows.iter().map(|row| cols.iter().map(|&i| normalize(&row[i])).collect()).collect();
-        out.sort();
-        out
-    };
-    let gold_cols: Vec<usize> = (0..gold.columns.len()).collect();
-    rows(gold, &gold_cols) == rows(predicted, &mapping)
+}
+
+/// One progress line per question.
+fn print_line(n: usize, total: usize, category: &str, db: &str, scored: &Scored) {
+    println!(
+        "[{}/{}] {} {:<15} {:<12} {:>6.1}s {:<8} {}",
+        n + 1,
+        total,
+        if scored.correct { "ok  " } else { "MISS" },
+        category,
+        db,
+        scored.seconds,
+        scored.confidence.map_or("-", Confidence::as_str),
+        scored.failure.map_or("", Failure::as_str),
+    );
 }
 
 /// Runs the datasource's verified answers through the pipeline: the user's own regression test.
@@ -136,37 +262,11 @@ pub async fn run_verified(settings: &Settings, args: &EvalArgs, datasource_id: &
     }
     let mut outcomes = Vec::new();
     for (n, pair) in pairs.iter().enumerate() {
-        let failed_attempts = std::sync::Mutex::new(Vec::new());
-        let record = |event: AskEvent| {
-            if let AskEvent::AttemptFailed { attempt } = event {
-                failed_attempts.lock().expect("attempt log").push(attempt);
-            }
-        };
-        let request = AskRequest { question: pair.question.clone(), conversation_id: None, pinned_tables: vec![], ask_id: None };
-        let t0 = Instant::now();
-        let answer = state.ask.ask_excluding(&runner, &datasource, &request, Some(&pair.id), &record).await;
-        let seconds = t0.elapsed().as_secs_f64();
-        let failed_attempts = failed_attempts.into_inner().expect("attempt log");
-        let (correct, predicted_sql, error) = match answer {
-            Ok(a) => {
-                let gold = state.datasources.run_sql(&datasource, &SqlRequest { sql: pair.sql.clone(), max_rows: None, query_id: None }).await;
-                (gold.is_ok_and(|g| results_match(&g, &a.result)), Some(a.sql), None)
-            }
-            Err(e) => (false, None, Some(e.public_message())),
-        };
-        println!("[{}/{}] {} {:>6.1}s  {}", n + 1, pairs.len(), if correct { "ok  " } else { "MISS" }, seconds, pair.question);
-        outcomes.push(QuestionOutcome {
-            index: n,
-            db_name: datasource.name().to_string(),
-            category: "verified".into(),
-            question: pair.question.clone(),
-            correct,
-            predicted_sql,
-            error,
-            attempts: failed_attempts.len() + usize::from(correct),
-            failed_attempts,
-            seconds,
-        });
+        let gold: Vec<QueryResult> =
+            state.datasources.run_sql(&datasource, &SqlRequest { sql: pair.sql.clone(), max_rows: None, query_id: None }).await.into_iter().collect();
+        let scored = ask_and_score(&state, &runner, &datasource, Some(&pair.id), pair.question.clone(), &gold).await;
+        print_line(n, pairs.len(), "verified", datasource.name(), &scored);
+        outcomes.push(QuestionOutcome { index: n, db_name: datasource.name().to_string(), category: "verified".into(), question: pair.question.clone(), scored });
     }
     finish(settings, args, outcomes, started)
 }
@@ -230,74 +330,53 @@ pub async fn run(settings: &Settings, args: &EvalArgs) -> StartupResult<Report> 
         } else {
             format!("{}\nInstructions: {}", q.question, q.instructions.trim())
         };
-        let t0 = Instant::now();
-        let failed_attempts = std::sync::Mutex::new(Vec::new());
-        let record = |event: AskEvent| {
-            if let AskEvent::AttemptFailed { attempt } = event {
-                failed_attempts.lock().expect("attempt log").push(attempt);
+        let mut gold = Vec::new();
+        for gold_sql in expand_gold(&q.query) {
+            if let Ok(result) = state.datasources.run_sql(gold_ds, &SqlRequest { sql: gold_sql, max_rows: None, query_id: None }).await {
+                gold.push(result);
             }
-        };
-        let request = AskRequest { question, conversation_id: None, pinned_tables: vec![], ask_id: None };
-        let answer = state.ask.ask_with_progress(&runner, ds, &request, &record).await;
-        let failed_attempts = failed_attempts.into_inner().expect("attempt log");
-        let seconds = t0.elapsed().as_secs_f64();
-        let (correct, predicted_sql, error, attempts) = match answer {
-            Ok(a) => {
-                let predicted = a.result;
-                let mut correct = false;
-                for gold_sql in expand_gold(&q.query) {
-                    let gold = state.datasources.run_sql(gold_ds, &SqlRequest { sql: gold_sql, max_rows: None, query_id: None }).await;
-                    if gold.is_ok_and(|g| results_match(&g, &predicted)) {
-                        correct = true;
-                        break;
-                    }
-                }
-                (correct, Some(a.sql), None, a.attempts.len() + 1)
-            }
-            Err(e) => (false, None, Some(e.public_message()), failed_attempts.len()),
-        };
-        println!(
-            "[{}/{}] {} {:<15} {:<12} {:>6.1}s  {}",
-            n + 1,
-            selected.len(),
-            if correct { "ok  " } else { "MISS" },
-            q.query_category,
-            q.db_name,
-            seconds,
-            error.as_deref().unwrap_or("")
-        );
-        outcomes.push(QuestionOutcome {
-            index: *index,
-            db_name: q.db_name.clone(),
-            category: q.query_category.clone(),
-            question: q.question.clone(),
-            correct,
-            predicted_sql,
-            error,
-            attempts,
-            failed_attempts,
-            seconds,
-        });
+        }
+        let scored = ask_and_score(&state, &runner, ds, None, question, &gold).await;
+        print_line(n, selected.len(), &q.query_category, &q.db_name, &scored);
+        outcomes.push(QuestionOutcome { index: *index, db_name: q.db_name.clone(), category: q.query_category.clone(), question: q.question.clone(), scored });
     }
     let _ = std::fs::remove_dir_all(&settings.data_dir);
     finish(&settings, args, outcomes, started)
 }
 
 fn finish(settings: &Settings, args: &EvalArgs, outcomes: Vec<QuestionOutcome>, started: Instant) -> StartupResult<Report> {
-    let mut per_category: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for o in &outcomes {
-        let e = per_category.entry(o.category.clone()).or_default();
-        e.0 += o.correct as usize;
-        e.1 += 1;
+    let tally = |key: fn(&QuestionOutcome) -> String| {
+        let mut out: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for o in &outcomes {
+            let e = out.entry(key(o)).or_default();
+            e.0 += o.scored.correct as usize;
+            e.1 += 1;
+        }
+        out
+    };
+    let mut failures: BTreeMap<String, usize> = BTreeMap::new();
+    for f in outcomes.iter().filter_map(|o| o.scored.failure) {
+        *failures.entry(f.as_str().to_string()).or_default() += 1;
     }
-    let correct = outcomes.iter().filter(|o| o.correct).count();
+    let mut times: Vec<f64> = outcomes.iter().map(|o| o.scored.seconds).collect();
+    times.sort_by(f64::total_cmp);
+    let correct = outcomes.iter().filter(|o| o.scored.correct).count();
+    let oracle = outcomes.iter().filter(|o| o.scored.oracle).count();
     let report = Report {
         model: settings.llm_model.clone(),
         temperature: settings.llm_temperature,
+        candidates: settings.ask_candidates,
         total: outcomes.len(),
         correct,
         accuracy: if outcomes.is_empty() { 0.0 } else { correct as f64 / outcomes.len() as f64 },
-        per_category,
+        oracle,
+        vote_picked_right: outcomes.iter().filter(|o| o.scored.oracle && o.scored.correct).count(),
+        per_category: tally(|o| o.category.clone()),
+        per_database: tally(|o| o.db_name.clone()),
+        per_confidence: tally(|o| o.scored.confidence.map_or("none", Confidence::as_str).to_string()),
+        failures,
+        median_seconds: percentile(&times, 0.5),
+        p90_seconds: percentile(&times, 0.9),
         seconds: started.elapsed().as_secs_f64(),
         questions: outcomes,
     };
@@ -305,16 +384,35 @@ fn finish(settings: &Settings, args: &EvalArgs, outcomes: Vec<QuestionOutcome>, 
     Ok(report)
 }
 
+/// The value below which `share` of the sorted `values` lie (nearest rank).
+pub fn percentile(sorted: &[f64], share: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (share * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
 fn write_report(report: &Report, dir: &PathBuf) -> StartupResult<()> {
     std::fs::create_dir_all(dir)?;
     let stamp = super::store::now_ms();
     std::fs::write(dir.join(format!("eval-{stamp}.json")), serde_json::to_string_pretty(report)?)?;
+    let pct = |ok: usize, n: usize| if n == 0 { 0.0 } else { ok as f64 * 100.0 / n as f64 };
     let mut md = format!(
-        "# Ask pipeline evaluation\n\nModel `{}`, temperature {}. Execution accuracy: **{}/{} = {:.1}%** in {:.0} s.\n\n| category | correct | total | accuracy |\n|---|---|---|---|\n",
-        report.model, report.temperature, report.correct, report.total, report.accuracy * 100.0, report.seconds
+        "# Ask pipeline evaluation\n\nModel `{}`, temperature {}, {} candidate(s). Execution accuracy: **{}/{} = {:.1}%** in {:.0} s \
+(median {:.1} s, p90 {:.1} s per question).\n\nOracle (some candidate right): {}/{}; the vote picked a right one in {} of those.\n",
+        report.model, report.temperature, report.candidates, report.correct, report.total, report.accuracy * 100.0, report.seconds,
+        report.median_seconds, report.p90_seconds, report.oracle, report.total, report.vote_picked_right
     );
-    for (category, (ok, n)) in &report.per_category {
-        md.push_str(&format!("| {category} | {ok} | {n} | {:.1}% |\n", *ok as f64 * 100.0 / *n as f64));
+    for (title, table) in [("category", &report.per_category), ("database", &report.per_database), ("confidence", &report.per_confidence)] {
+        md.push_str(&format!("\n| {title} | correct | total | accuracy |\n|---|---|---|---|\n"));
+        for (key, (ok, n)) in table {
+            md.push_str(&format!("| {key} | {ok} | {n} | {:.1}% |\n", pct(*ok, *n)));
+        }
+    }
+    md.push_str("\n| failure | questions |\n|---|---|\n");
+    for (kind, n) in &report.failures {
+        md.push_str(&format!("| {kind} | {n} |\n"));
     }
     std::fs::write(dir.join(format!("eval-{stamp}.md")), md)?;
     Ok(())
@@ -323,18 +421,8 @@ fn write_report(report: &Report, dir: &PathBuf) -> StartupResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::model::ResultColumn;
+    use crate::server::ask::vote::fixtures::result;
     use serde_json::json;
-
-    fn result(cols: &[&str], rows: Vec<Vec<Value>>) -> QueryResult {
-        QueryResult {
-            columns: cols.iter().map(|c| ResultColumn { name: c.to_string(), type_name: "text".into() }).collect(),
-            row_count: rows.len(),
-            rows,
-            truncated: false,
-            elapsed_ms: 0,
-        }
-    }
 
     #[test]
     fn gold_alternatives_expand() {
@@ -346,16 +434,26 @@ mod tests {
     }
 
     #[test]
-    fn results_match_as_multisets_with_extra_columns() {
-        let gold = result(&["n"], vec![vec![json!(1.004)], vec![json!(2)]]);
-        let same_other_order = result(&["name", "count"], vec![vec![json!("b"), json!("2.00")], vec![json!("a"), json!(1)]]);
-        assert!(results_match(&gold, &same_other_order));
-        let different = result(&["n"], vec![vec![json!(1)], vec![json!(3)]]);
-        assert!(!results_match(&gold, &different));
-        let fewer = result(&["n"], vec![vec![json!(1)]]);
-        assert!(!results_match(&gold, &fewer));
-        let pairs = result(&["a", "b"], vec![vec![json!("x"), json!(1)], vec![json!("y"), json!(2)]]);
-        let swapped = result(&["a", "b"], vec![vec![json!("x"), json!(2)], vec![json!("y"), json!(1)]]);
-        assert!(!results_match(&pairs, &swapped), "rows must stay together");
+    fn misses_are_sorted_by_what_went_wrong() {
+        let gold = result(&["name", "n"], vec![vec![json!("a"), json!(1)], vec![json!("b"), json!(2)]]);
+        let of = |r: QueryResult| Failure::of_result(Some(&gold), &r);
+        assert_eq!(of(result(&["n"], vec![])), Failure::EmptyResult);
+        assert_eq!(of(result(&["name", "n"], vec![vec![json!("a"), json!(1)]])), Failure::MissingRows);
+        assert_eq!(of(result(&["n"], vec![vec![json!(1)], vec![json!(2)], vec![json!(3)]])), Failure::ExtraRows);
+        assert_eq!(of(result(&["n"], vec![vec![json!(1)], vec![json!(2)]])), Failure::WrongColumns);
+        assert_eq!(of(result(&["name", "n"], vec![vec![json!("a"), json!(5)], vec![json!("b"), json!(2)]])), Failure::WrongValues);
+        assert_eq!(Failure::of_error(&AppError::Llm("no working query after 4 attempts; the last error was: x".into())), Failure::SqlError);
+        assert_eq!(Failure::of_error(&AppError::Llm("the language model did not answer within 180 s".into())), Failure::Timeout);
+        assert_eq!(Failure::of_error(&AppError::Llm("the model server refused".into())), Failure::ModelError);
+        assert_eq!(Failure::of_error(&AppError::QueryTimeout(5)), Failure::Timeout);
+        assert!(results_match(&result(&["n"], vec![vec![json!(1)], vec![json!(2)]]), &gold), "the scoring rule is the vote's");
+    }
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let times = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+        assert_eq!(percentile(&times, 0.5), 5.0);
+        assert_eq!(percentile(&times, 0.9), 9.0);
+        assert_eq!(percentile(&[], 0.5), 0.0);
     }
 }

@@ -108,6 +108,7 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         llm.clone(),
         AskSettings {
             max_attempts: settings.ask_max_attempts,
+            candidates: settings.ask_candidates,
             sample_values: settings.llm_sample_values,
             answer_format: settings.llm_answer_format,
         },

@@ -208,7 +208,8 @@ async fn streams_progress_cancels_the_model_call_and_lists_the_conversation() {
         body.lines().filter_map(|l| l.strip_prefix("data: ")).map(|d| serde_json::from_str(d).unwrap()).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(&kinds[..3], ["started", "tables_chosen", "writing"], "{kinds:?}");
-    assert_eq!(&kinds[kinds.len() - 2..], ["running", "done"], "{kinds:?}");
+    // Three candidates by default: their results are compared before the answer.
+    assert_eq!(&kinds[kinds.len() - 3..], ["running", "candidates_compared", "done"], "{kinds:?}");
     let tokens: String = events.iter().filter(|e| e["event"] == "token").map(|e| e["text"].as_str().unwrap()).collect();
     assert!(kinds.iter().filter(|k| **k == "token").count() > 3, "the reply arrives in pieces");
     assert_eq!(serde_json::from_str::<Value>(&tokens).unwrap()["sql"], "SELECT count(*) AS n FROM customers");

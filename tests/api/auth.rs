@@ -20,7 +20,7 @@ async fn every_api_route_and_server_function_needs_a_session_or_token() {
     let mut checked = 0;
     for (path, ops) in spec["paths"].as_object().unwrap() {
         for method in ops.as_object().unwrap().keys() {
-            let concrete = path.replace("{id}", "00000000-0000-0000-0000-000000000000").replace("{query_id}", "q1");
+            let concrete = path.replace("{id}", "00000000-0000-0000-0000-000000000000").replace("{query_id}", "q1").replace("{turn_id}", "t1");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let body = (method == Method::POST || method == Method::PUT).then(|| json!({}));
             let (status, body) = call(&app.anon, method.clone(), &app.url(&concrete), body).await;

@@ -1,7 +1,12 @@
 //! A scripted OpenAI-compatible server: real HTTP on a random port, streaming replies as SSE
 //! the way llama-server and OpenAI do, and recording every request it gets.
+//!
+//! An ask sends one greedy request (no `seed`) and, with several candidates, sampled ones
+//! (with a `seed`) at the same time. Greedy requests take the scripted replies in order.
+//! Sampled ones take the `samples` script when one is given, and otherwise get the same reply
+//! the greedy request with the same messages got, so candidates agree unless a test says not.
 use std::{
-    collections::VecDeque,
+    collections::{HashMap, VecDeque},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -39,6 +44,11 @@ pub fn answer(sql: &str, explanation: &str) -> Reply {
 struct Script {
     replies: Arc<Mutex<VecDeque<Reply>>>,
     requests: Arc<Mutex<Vec<Value>>>,
+    samples: Arc<Mutex<VecDeque<Reply>>>,
+    sampled_requests: Arc<Mutex<Vec<Value>>>,
+    /// Greedy replies by the messages they answered, for sampled requests to mirror.
+    answered: Arc<Mutex<HashMap<String, Reply>>>,
+    answered_changed: Arc<tokio::sync::Notify>,
     /// Requests whose client hung up before the reply was sent.
     abandoned: Arc<std::sync::atomic::AtomicUsize>,
 }
@@ -61,7 +71,12 @@ pub struct StubLlm {
 
 impl StubLlm {
     pub async fn start(replies: Vec<Reply>) -> StubLlm {
-        let script = Script { replies: Arc::new(Mutex::new(replies.into())), ..Default::default() };
+        StubLlm::start_with_samples(replies, vec![]).await
+    }
+
+    /// Greedy requests get `replies` in order, sampled candidates get `samples` in order.
+    pub async fn start_with_samples(replies: Vec<Reply>, samples: Vec<Reply>) -> StubLlm {
+        let script = Script { replies: Arc::new(Mutex::new(replies.into())), samples: Arc::new(Mutex::new(samples.into())), ..Default::default() };
         let app = Router::new().route("/v1/chat/completions", post(complete)).with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -73,16 +88,51 @@ impl StubLlm {
         self.script.abandoned.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The greedy requests, in order.
     pub fn requests(&self) -> Vec<Value> {
         self.script.requests.lock().unwrap().clone()
+    }
+
+    /// The sampled candidates' requests.
+    pub fn sampled_requests(&self) -> Vec<Value> {
+        self.script.sampled_requests.lock().unwrap().clone()
+    }
+}
+
+/// The reply the greedy request with these messages got (waiting for it a while).
+async fn mirror(script: &Script, key: &str) -> Reply {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let changed = script.answered_changed.notified();
+        if let Some(reply) = script.answered.lock().unwrap().get(key) {
+            return reply.clone();
+        }
+        if tokio::time::timeout_at(deadline, changed).await.is_err() {
+            return Reply::Status(500, "no greedy request with these messages to mirror".into());
+        }
     }
 }
 
 async fn complete(State(script): State<Script>, Json(body): Json<Value>) -> Response {
-    script.requests.lock().unwrap().push(body);
-    let next = script.replies.lock().unwrap().pop_front();
-    let mut reply = next.unwrap_or(Reply::Status(500, "the stub's script is exhausted".into()));
-    let mut watch = Abandoned(Some(script.abandoned.clone()));
+    let key = body["messages"].to_string();
+    let sampled = body.get("seed").is_some();
+    let mut reply = if sampled {
+        script.sampled_requests.lock().unwrap().push(body);
+        let scripted = script.samples.lock().unwrap().pop_front();
+        match scripted {
+            Some(reply) => reply,
+            None => mirror(&script, &key).await,
+        }
+    } else {
+        script.requests.lock().unwrap().push(body);
+        let next = script.replies.lock().unwrap().pop_front();
+        let reply = next.unwrap_or(Reply::Status(500, "the stub's script is exhausted".into()));
+        script.answered.lock().unwrap().insert(key, reply.clone());
+        script.answered_changed.notify_waiters();
+        reply
+    };
+    // Only greedy requests count: the tests watch the call the user sees.
+    let mut watch = Abandoned((!sampled).then(|| script.abandoned.clone()));
     while let Reply::Slow(delay, inner) = reply {
         tokio::time::sleep(delay).await;
         reply = *inner;

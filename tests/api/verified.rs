@@ -172,3 +172,37 @@ async fn the_eval_command_runs_a_datasources_verified_answers_as_a_test_suite() 
     }
     assert_eq!(std::fs::read_dir(reports.path()).unwrap().count(), 2, "JSON and Markdown reports");
 }
+
+/// A question that says what a verified one says, with other values, is answered with the
+/// verified SQL and the new values: no model call, marked `verified`, naming the answer used.
+#[tokio::test]
+async fn a_verified_answer_with_new_values_answers_without_the_model() {
+    // The one scripted reply is for the question that is not a lookup.
+    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM customers", "Counts customers.")]).await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
+    let demo = app.demo_id().await;
+    let sql = "SELECT count(*) AS customers FROM customers WHERE city = 'Lisbon' AND signed_up_at >= '2023-01-01'";
+    let (status, _) = app.post(&format!("/api/v1/datasources/{demo}/verified"), json!({"question": "How many customers from Lisbon?", "sql": sql})).await;
+    assert_eq!(status, 201);
+    let path = format!("/api/v1/datasources/{demo}/ask");
+    let ask = |q: &'static str| app.post(&path, json!({ "question": q }));
+
+    let (status, r) = ask("how many customers from Porto").await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["confidence"], "verified");
+    assert_eq!(r["verified_question"], "How many customers from Lisbon?");
+    assert_eq!(r["sql"], sql.replace("'Lisbon'", "'Porto'"));
+    assert_eq!(r["explanation"], "The verified answer to “How many customers from Lisbon?”, with Lisbon → Porto.");
+    let (_, expected) = app.post(&format!("/api/v1/datasources/{demo}/sql"), json!({ "sql": sql.replace("'Lisbon'", "'Porto'") })).await;
+    assert_eq!(r["rows"], expected["rows"]);
+    assert!(stub.requests().is_empty() && stub.sampled_requests().is_empty(), "no model call");
+    let (_, turns) = app.get(&format!("/api/v1/conversations/{}", r["conversation_id"].as_str().unwrap())).await;
+    assert_eq!(turns[0]["confidence"], "verified");
+
+    // Another question is the model's, with the verified pair as an example.
+    let (status, r) = ask("How many customers signed up from Lisbon?").await;
+    assert_eq!(status, 200, "{r}");
+    assert_ne!(r["confidence"], "verified");
+    assert_eq!(r["verified_question"], Value::Null);
+    assert_eq!(stub.requests().len(), 1);
+}

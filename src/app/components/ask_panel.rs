@@ -8,7 +8,11 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::app::{
     api::{ask_stream, cancel_query, get_conversation, list_conversations, outcome},
     browser::{copy_to_clipboard, new_query_id},
-    components::{result_table::ResultTable, verified::MarkCorrect},
+    components::{
+        readings::{ConfidenceBadge, DidYouMean},
+        result_table::ResultTable,
+        verified::MarkCorrect,
+    },
     model::{AskAttempt, AskEvent, AskRequest, AskResponse, ConversationTurn},
 };
 
@@ -50,6 +54,8 @@ impl LiveAsk {
             AskEvent::Token { text } => self.tokens.push_str(text),
             AskEvent::Running { .. } => self.stage = "Running the query…".into(),
             AskEvent::AttemptFailed { attempt } => self.failed.push(attempt.clone()),
+            AskEvent::ValuesMatched { values } => self.stage = format!("Matched {} value{} from the question", values.len(), if values.len() == 1 { "" } else { "s" }),
+            AskEvent::CandidatesCompared { .. } => self.stage = "Comparing the candidate queries' results…".into(),
             AskEvent::Done { .. } | AskEvent::Failed { .. } => {}
         }
     }
@@ -104,7 +110,7 @@ pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<
                     let line: String = buffer.drain(..=end).collect();
                     let Ok(event) = serde_json::from_str::<AskEvent>(line.trim()) else { continue };
                     match event {
-                        AskEvent::Done { answer } => return finish(asked, Reply::Answer(answer)),
+                        AskEvent::Done { answer } => return finish(asked, Reply::Answer(*answer)),
                         AskEvent::Failed { message } => return finish(asked, Reply::Error(message)),
                         AskEvent::Started { ref conversation_id } => {
                             conversation.try_set(Some(conversation_id.clone()));
@@ -244,29 +250,41 @@ fn Turn(turn: ChatTurn, sql: RwSignal<String>) -> impl IntoView {
 
 #[component]
 fn Answer(answer: AskResponse, sql: RwSignal<String>, question: String) -> impl IntoView {
-    let answer_sql = answer.sql.clone();
-    let copy_sql = answer.sql.clone();
+    // The reading shown: the vote's answer, or the one the user picked under "Did you mean".
+    let shown_sql = RwSignal::new(answer.sql.clone());
+    let shown_explanation = RwSignal::new(answer.explanation.clone());
+    let shown_result = RwSignal::new(answer.result.clone());
     let copied = RwSignal::new(false);
     let copy = move |_| {
-        let text = copy_sql.clone();
+        let text = shown_sql.get_untracked();
         spawn_local(async move {
             copied.try_set(copy_to_clipboard(text).await);
         });
     };
     let attempts = answer.attempts.clone();
-    let result = answer.result;
-    let result_sql = answer.sql.clone();
-    let verify_sql = answer.sql.clone();
     let examples = answer.examples.clone();
+    let picked = move |reading: crate::app::model::Reading, result: crate::app::model::QueryResult| {
+        shown_sql.set(reading.sql);
+        shown_explanation.set(reading.explanation);
+        shown_result.set(result);
+    };
     view! {
         <div class="answer" data-testid="answer">
-            {(!answer.explanation.is_empty()).then(|| view! { <p class="explanation">{answer.explanation.clone()}</p> })}
-            <pre class="sql">{answer.sql.clone()}</pre>
+            <ConfidenceBadge confidence=answer.confidence votes=answer.votes candidates=answer.candidates/>
+            {answer.verified_question.clone().map(|q| view! {
+                <p class="small muted" data-testid="verified-used">"Answered from the verified answer to: " <q>{q}</q></p>
+            })}
+            {move || {
+                let e = shown_explanation.get();
+                (!e.is_empty()).then(|| view! { <p class="explanation">{e}</p> })
+            }}
+            <pre class="sql" data-testid="answer-sql">{move || shown_sql.get()}</pre>
             <div class="answer-actions">
-                <button class="small" on:click=move |_| sql.set(answer_sql.clone())>"Edit in SQL editor"</button>
+                <button class="small" on:click=move |_| sql.set(shown_sql.get_untracked())>"Edit in SQL editor"</button>
                 <button class="small" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy SQL" }}</button>
-                <MarkCorrect question sql=verify_sql/>
+                {move || view! { <MarkCorrect question=question.clone() sql=shown_sql.get()/> }}
             </div>
+            {(!answer.alternatives.is_empty()).then(|| view! { <DidYouMean answer=answer.clone() picked/> })}
             {(!examples.is_empty()).then(|| view! {
                 <p class="small muted" data-testid="examples-used">
                     {format!("Guided by {} verified answer{}: ", examples.len(), if examples.len() == 1 { "" } else { "s" })}
@@ -286,7 +304,7 @@ fn Answer(answer: AskResponse, sql: RwSignal<String>, question: String) -> impl 
                     </ol>
                 </details>
             })}
-            <ResultTable result sql=result_sql/>
+            {move || view! { <ResultTable result=shown_result.get() sql=shown_sql.get()/> }}
         </div>
     }
 }
@@ -296,6 +314,11 @@ fn StoredAnswer(turn: ConversationTurn, sql: RwSignal<String>) -> impl IntoView 
     let stored_sql = turn.sql.clone();
     view! {
         <div class="answer stored" data-testid="stored-answer">
+            {turn.confidence.map(|c| {
+                let votes = turn.readings.get(turn.chosen as usize).map_or(0, |r| r.votes);
+                view! { <ConfidenceBadge confidence=c votes candidates=0/> }
+            })}
+            {(turn.chosen > 0).then(|| view! { <p class="small muted">"You chose this reading over the first answer."</p> })}
             {turn.explanation.filter(|e| !e.is_empty()).map(|e| view! { <p class="explanation">{e}</p> })}
             {turn.sql.clone().map(|s| view! { <pre class="sql">{s}</pre> })}
             {stored_sql.map(|s| view! { <button class="small" on:click=move |_| sql.set(s.clone())>"Edit in SQL editor"</button> })}

@@ -9,11 +9,13 @@ use crate::app::model::SchemaTable;
 pub fn unknown_identifier(error: &str) -> Option<(&'static str, String)> {
     // Only the message itself: PostgreSQL's appended hint names a *different* column.
     let error = error.split(" (hint:").next().unwrap_or(error);
+    // Only `column "x" does not exist`: other messages quote a column too (`column "c.name"
+    // must appear in the GROUP BY clause`), and calling that column unknown misleads the model.
     let quoted = |prefix: &str| -> Option<String> {
         let start = error.find(prefix)? + prefix.len();
         let rest = &error[start..];
         let end = rest.find('"')?;
-        Some(rest[..end].to_string())
+        rest[end + 1..].trim_start().starts_with("does not exist").then(|| rest[..end].to_string())
     };
     let after = |prefix: &str| -> Option<String> {
         let start = error.find(prefix)? + prefix.len();
@@ -72,7 +74,15 @@ pub fn for_error(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<Stri
     let describe = |rels: Vec<(String, &SchemaTable)>| -> Vec<String> {
         rels.into_iter().map(|(name, t)| if name.eq_ignore_ascii_case(&t.name) { name } else { format!("{name} ({})", t.name) }).collect()
     };
-    if let Some(column) = quoted_after("column reference \"") {
+    // PostgreSQL, MySQL / MariaDB and SQLite say it three ways.
+    let ambiguous = quoted_after("column reference \"")
+        .or_else(|| {
+            let rest = &error[error.find("Column '")? + "Column '".len()..];
+            error.contains("is ambiguous").then(|| rest.split('\'').next().map(str::to_string))?
+        })
+        .or_else(|| Some(error.split("ambiguous column name: ").nth(1)?.split_whitespace().next()?.to_string()));
+    if let Some(column) = ambiguous {
+        let column = column.rsplit('.').next().unwrap_or(&column).to_string();
         let lower = column.to_lowercase();
         let with: Vec<(String, &SchemaTable)> =
             relations(sql, tables).into_iter().filter(|(_, t)| t.columns.iter().any(|c| c.name.to_lowercase() == lower)).collect();
@@ -97,20 +107,35 @@ pub fn for_error(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<Stri
     if lower.contains("function round(double precision, integer) does not exist") {
         return Some("ROUND with decimals needs numeric: ROUND(value::numeric, 2)".into());
     }
-    if lower.contains("must appear in the group by clause") {
-        return Some(
-            "every selected or ordered column outside an aggregate (COUNT, SUM, AVG, MIN, MAX) must be in GROUP BY; \
-for the row with the smallest or largest value use ORDER BY that value LIMIT 1 without GROUP BY"
-                .into(),
-        );
+    if let Some(column) = ungrouped_column(error) {
+        return Some(format!(
+            "{column} is selected or ordered by outside an aggregate: add {column} to GROUP BY, or wrap it in an aggregate \
+(COUNT, SUM, AVG, MIN, MAX); for the row with the smallest or largest value use ORDER BY that value LIMIT 1 without GROUP BY"
+        ));
     }
-    if lower.contains("expected: ), found") || lower.contains("expected: (, found") {
+    // Any syntax error (PostgreSQL's grammar: `syntax error at or near "AS"`; sqlparser's
+    // `Expected: ), found: EOF`; MySQL's `You have an error in your SQL syntax`).
+    if lower.contains("syntax error") || lower.contains("expected: ") || lower.contains("error in your sql syntax") || lower.contains("incomplete input") {
         let (open, close) = (sql.matches('(').count(), sql.matches(')').count());
         if open != close {
             return Some(format!("the query opens {open} parentheses and closes {close}; balance them"));
         }
     }
     date_hint(&lower).or_else(|| text_number_hint(&lower))
+}
+
+/// The column a GROUP BY error names: PostgreSQL's `column "c.name" must appear in the GROUP BY
+/// clause …`, MySQL's `… contains nonaggregated column 'shop.c.name' which is not functionally
+/// dependent …` (the database name dropped).
+fn ungrouped_column(error: &str) -> Option<String> {
+    if error.contains("must appear in the GROUP BY clause") {
+        let rest = &error[error.find("column \"")? + "column \"".len()..];
+        return Some(rest[..rest.find('"')?].to_string());
+    }
+    let rest = &error[error.find("nonaggregated column '")? + "nonaggregated column '".len()..];
+    let name = &rest[..rest.find('\'')?];
+    let parts: Vec<&str> = name.split('.').collect();
+    Some(parts[parts.len().saturating_sub(2)..].join("."))
 }
 
 /// Text compared with a number: the commonest cause is a text column of names (months, days)
@@ -242,6 +267,8 @@ mod tests {
         assert_eq!(unknown_identifier("Unknown column 'o.totl' in 'field list'"), Some(("column", "o.totl".into())));
         assert_eq!(unknown_identifier("Table 'shop.ordrs' doesn't exist"), Some(("table", "ordrs".into())));
         assert_eq!(unknown_identifier("no such table: ordrs"), Some(("table", "ordrs".into())));
+        let grouping = "column \"c.name\" must appear in the GROUP BY clause or be used in an aggregate function";
+        assert_eq!(unknown_identifier(grouping), None, "a known column the query did not group by");
         assert_eq!(
             unknown_identifier("column c.citation_num does not exist (hint: Perhaps you meant to reference the column \"p.citation_num\".)"),
             Some(("column", "c.citation_num".into())),
@@ -312,8 +339,4 @@ mod tests {
         assert!(for_error("operator does not exist: text = boolean", "SELECT 1", &none).is_none());
         assert!(for_error("function lower(integer) does not exist", "SELECT 1", &none).is_none());
     }
-
-
-
-
 }

@@ -14,17 +14,20 @@ use crate::{
     server::{
         datasources::{Datasource, DatasourceService},
         error::{AppError, AppResult},
-        llm::{answer_schema, parse_answer, provider::LlmProviders, ChatMessage, LlmClient},
+        llm::{answer_schema, parse_answer, provider::LlmProviders, ChatMessage, LlmClient, Sampling},
         store::{AuditAction, AuditRecord, AuditStatus, Store, TurnRecord},
     },
 };
 
+pub mod candidates;
 pub mod events;
 pub mod examples;
 pub mod hints;
+pub mod lookup;
 pub mod prompt;
 pub mod repair;
 pub mod tables;
+pub mod vote;
 pub mod words;
 
 /// Longest question accepted, in characters.
@@ -34,6 +37,8 @@ pub const MAX_QUESTION_CHARS: usize = 2_000;
 pub const SCHEMA_BUDGET_CHARS: usize = 12_000;
 /// Sampling temperature for the attempt after the model repeated a failed query.
 const REPEAT_TEMPERATURE: f32 = 0.7;
+/// Values of the database named by the question, shown at most.
+const MAX_VALUE_HINTS: usize = 8;
 /// Earlier turns shown to the model for follow-ups.
 const HISTORY_TURNS: i64 = 3;
 
@@ -42,6 +47,8 @@ const HISTORY_TURNS: i64 = 3;
 pub struct AskSettings {
     /// Model attempts per question (errors are fed back between them).
     pub max_attempts: u32,
+    /// Candidate queries per question, asked at once and compared by their results (1: no vote).
+    pub candidates: u32,
     /// Show the model frequent values of categorical columns.
     pub sample_values: bool,
     pub answer_format: prompt::AnswerFormat,
@@ -76,7 +83,11 @@ impl Drop for Running<'_> {
 
 impl AskService {
     pub fn new(datasources: Arc<DatasourceService>, store: Store, llm: Arc<LlmProviders>, settings: AskSettings) -> Self {
-        let settings = AskSettings { max_attempts: settings.max_attempts.max(1), ..settings };
+        let settings = AskSettings {
+            max_attempts: settings.max_attempts.max(1),
+            candidates: settings.candidates.clamp(1, candidates::MAX_CANDIDATES),
+            ..settings
+        };
         AskService { datasources, store, llm, settings, running: Mutex::default() }
     }
 
@@ -91,7 +102,11 @@ impl AskService {
         let handle = self.running.lock().expect("ask registry lock").get(ask_id).cloned();
         let Some(handle) = handle else { return false };
         handle.notify_one();
-        self.datasources.cancel(ask_id).await;
+        for n in 0..self.settings.candidates as usize {
+            if let Some(id) = candidates::query_id(Some(ask_id), n) {
+                self.datasources.cancel(&id).await;
+            }
+        }
         true
     }
 
@@ -111,7 +126,7 @@ impl AskService {
             tokio::select! {
                 outcome = service.ask_with_progress(&user, &datasource, &request, &report) => {
                     let _ = tx.send(match outcome {
-                        Ok(answer) => AskEvent::Done { answer },
+                        Ok(answer) => AskEvent::Done { answer: Box::new(answer) },
                         Err(e) => AskEvent::Failed { message: e.public_message() },
                     });
                 }
@@ -155,9 +170,12 @@ impl AskService {
         if question.chars().count() > MAX_QUESTION_CHARS {
             return Err(AppError::InvalidInput(format!("the question is longer than {MAX_QUESTION_CHARS} characters")));
         }
-        let llm = self.llm.client().await.ok_or_else(|| {
-            AppError::Llm("no language model is configured: set one on the Settings page or with DATABASEAI_LLM_BASE_URL".into())
-        })?;
+        let llm = self.llm.client().await;
+        let verified = examples::usable_as_examples(self.store.verified_answers(datasource_id, Some(&user.id)).await?);
+        let lookup = lookup::find(question, &verified, exclude, datasource.engine().into());
+        if llm.is_none() && lookup.is_none() {
+            return Err(no_model());
+        }
         let (conversation_id, history) = match &request.conversation_id {
             Some(id) => {
                 if self.store.conversation_datasource(id, &user.id).await?.as_deref() != Some(datasource_id) {
@@ -173,32 +191,9 @@ impl AskService {
             }
         };
         progress(AskEvent::Started { conversation_id: conversation_id.clone() });
-        let schema = self.datasources.schema(datasource, false).await?;
-        let chosen = tables::select_tables(&schema, question, &request.pinned_tables, SCHEMA_BUDGET_CHARS);
-        let shown: Vec<_> = chosen.iter().map(|&i| &schema.tables[i]).collect();
-        progress(AskEvent::TablesChosen { tables: shown.iter().map(|t| t.qualified_name()).collect() });
-        let past: Vec<prompt::PastTurn> = history
-            .iter()
-            .map(|t| prompt::PastTurn { question: t.question.clone(), sql: t.sql.clone() })
-            .collect();
-        let verified = examples::usable_as_examples(self.store.verified_answers(datasource_id, Some(&user.id)).await?);
-        let examples = examples::closest(question, &verified, exclude);
-        if !examples.is_empty() {
-            progress(AskEvent::ExamplesChosen { questions: examples.iter().map(|e| e.question.clone()).collect() });
-        }
-        let input = prompt::PromptInput {
-            engine: datasource.engine(),
-            tables: &shown,
-            with_values: self.settings.sample_values,
-            format: self.settings.answer_format,
-            history: &past,
-            examples: &examples,
-        };
-        let messages = prompt::build_messages(&input, question);
-        let example_questions: Vec<String> = examples.iter().map(|e| e.question.clone()).collect();
-
+        let context = AskContext { datasource, ask_id: ask_id.as_deref(), question, pinned: &request.pinned_tables, history: &history, verified: &verified, exclude };
         let outcome = tokio::select! {
-            outcome = self.attempt(&llm, datasource, ask_id.as_deref(), &messages, &shown, progress) => outcome,
+            outcome = self.answer(llm, lookup, &context, progress) => outcome,
             _ = running.cancelled.notified() => Err(AppError::AskCancelled),
         };
         let status = match &outcome {
@@ -208,16 +203,26 @@ impl AskService {
         };
         crate::server::metrics::ask_finished(status.as_str(), started.elapsed().as_secs_f64());
         let turn = match &outcome {
-            Ok((sql, explanation, result, _)) => TurnRecord {
+            Ok((voted, _)) => TurnRecord {
                 question: question.to_string(),
-                sql: Some(sql.clone()),
-                explanation: Some(explanation.clone()),
+                sql: Some(voted.answer.sql.clone()),
+                explanation: Some(voted.answer.explanation.clone()),
                 error: None,
-                row_count: Some(result.row_count as i64),
+                row_count: Some(voted.answer.result.row_count as i64),
+                confidence: Some(voted.confidence),
+                readings: voted.readings(),
             },
-            Err(e) => TurnRecord { question: question.to_string(), sql: None, explanation: None, error: Some(e.public_message()), row_count: None },
+            Err(e) => TurnRecord {
+                question: question.to_string(),
+                sql: None,
+                explanation: None,
+                error: Some(e.public_message()),
+                row_count: None,
+                confidence: None,
+                readings: vec![],
+            },
         };
-        self.store.add_turn(&conversation_id, &turn).await?;
+        let turn_id = self.store.add_turn(&conversation_id, &turn).await?;
         let audit = AuditRecord {
             question: Some(turn.question.clone()),
             sql: turn.sql.clone(),
@@ -227,15 +232,98 @@ impl AskService {
             ..AuditRecord::by(user, AuditAction::Ask, status).on_datasource(datasource_id, datasource.name())
         };
         self.store.append_audit(&audit).await?;
-        let (sql, explanation, mut result, attempts) = outcome?;
+        let (voted, source) = outcome?;
+        let candidates::Voted { answer, confidence, asked, votes, alternatives } = voted;
+        let Answered { sql, explanation, mut result, attempts } = answer;
         result.elapsed_ms = started.elapsed().as_millis() as u64;
-        Ok(AskResponse { conversation_id, sql, explanation, result, attempts, examples: example_questions })
+        Ok(AskResponse {
+            conversation_id,
+            sql,
+            explanation,
+            result,
+            attempts,
+            examples: source.examples,
+            verified_question: source.verified_question,
+            turn_id,
+            confidence,
+            candidates: asked,
+            votes,
+            alternatives,
+        })
+    }
+
+    /// The answer: the verified SQL with the question's literals when a verified answer
+    /// matches (no model call), otherwise the model's candidates. Says what guided it.
+    async fn answer(&self, llm: Option<LlmClient>, lookup: Option<lookup::Lookup>, context: &AskContext<'_>, progress: Progress<'_>) -> AppResult<(candidates::Voted, AnswerSource)> {
+        let AskContext { datasource, ask_id, question, .. } = *context;
+        if let Some(lookup) = lookup {
+            progress(AskEvent::Running { sql: lookup.sql.clone() });
+            let request = SqlRequest { sql: lookup.sql.clone(), max_rows: None, query_id: ask_id.map(str::to_string) };
+            match self.datasources.run_sql(datasource, &request).await {
+                Ok(result) => {
+                    let source = AnswerSource { examples: vec![], verified_question: Some(lookup.question.clone()) };
+                    return Ok((candidates::Voted::verified(lookup, result), source));
+                }
+                Err(AppError::QueryCancelled) => return Err(AppError::AskCancelled),
+                // The stored SQL with new values may not fit them (a value of another type):
+                // the model answers instead.
+                Err(e) => tracing::info!(error = %e.public_message(), "a verified answer with new values failed; asking the model"),
+            }
+        }
+        let llm = llm.ok_or_else(no_model)?;
+        let schema = self.datasources.schema(datasource, false).await?;
+        let chosen = tables::select_tables(&schema, question, context.pinned, SCHEMA_BUDGET_CHARS);
+        let shown: Vec<_> = chosen.iter().map(|&i| &schema.tables[i]).collect();
+        progress(AskEvent::TablesChosen { tables: shown.iter().map(|t| t.qualified_name()).collect() });
+        let past: Vec<prompt::PastTurn> = context
+            .history
+            .iter()
+            .map(|t| prompt::PastTurn { question: t.question.clone(), sql: t.sql.clone() })
+            .collect();
+        let examples = examples::closest(question, context.verified, context.exclude);
+        if !examples.is_empty() {
+            progress(AskEvent::ExamplesChosen { questions: examples.iter().map(|e| e.question.clone()).collect() });
+        }
+        let values = self.grounded_values(datasource, &schema, &shown, question).await;
+        if !values.is_empty() {
+            progress(AskEvent::ValuesMatched { values: values.clone() });
+        }
+        let input = prompt::PromptInput {
+            engine: datasource.engine(),
+            tables: &shown,
+            with_values: self.settings.sample_values,
+            format: self.settings.answer_format,
+            history: &past,
+            examples: &examples,
+            values: &values,
+        };
+        let messages = prompt::build_messages(&input, question);
+        let voted = self.candidates(&llm, datasource, ask_id, &messages, &shown, progress).await?;
+        Ok((voted, AnswerSource { examples: examples.into_iter().map(|e| e.question).collect(), verified_question: None }))
+    }
+
+    /// `table.column = 'value'` for the values the question names, in the tables shown. Only
+    /// when data values may reach the model (`--llm-sample-values`).
+    async fn grounded_values(
+        &self,
+        datasource: &Datasource,
+        schema: &Arc<crate::app::model::SchemaInfo>,
+        shown: &[&crate::app::model::SchemaTable],
+        question: &str,
+    ) -> Vec<String> {
+        if !self.settings.sample_values {
+            return Vec::new();
+        }
+        let index = self.datasources.values(datasource, schema).await;
+        let shown: Vec<String> = shown.iter().map(|t| t.qualified_name()).collect();
+        index.matches(question, MAX_VALUE_HINTS * 3).into_iter().filter(|m| shown.contains(&m.table)).take(MAX_VALUE_HINTS).map(|m| m.hint()).collect()
     }
 
     /// Asks, runs and corrects until a query works or the attempts run out. Each correction
     /// is asked on the original prompt plus only the latest failed answer and what was wrong
     /// with it: a small model that reads a growing list of its own failures starts answering
     /// with prose, and the unchanged prefix stays in the model server's prompt cache.
+    #[allow(clippy::too_many_arguments)]
     async fn attempt(
         &self,
         llm: &LlmClient,
@@ -243,8 +331,10 @@ impl AskService {
         query_id: Option<&str>,
         first_prompt: &[ChatMessage],
         shown: &[&crate::app::model::SchemaTable],
+        sampling: Sampling,
+        max_attempts: u32,
         progress: Progress<'_>,
-    ) -> AppResult<(String, String, QueryResult, Vec<AskAttempt>)> {
+    ) -> AppResult<Answered> {
         let format = self.settings.answer_format;
         let dialect = datasource.engine().into();
         let structured = answer_schema();
@@ -254,7 +344,6 @@ impl AskService {
         // The latest failed reply and the correction asked for it.
         let mut correction: Option<(String, String)> = None;
         let mut repeated = false;
-        let max_attempts = self.settings.max_attempts;
         for n in 0..max_attempts {
             progress(AskEvent::Writing { attempt: n + 1 });
             let mut messages = first_prompt.to_vec();
@@ -265,8 +354,8 @@ impl AskService {
             let mut on_token = |text: &str| progress(AskEvent::Token { text: text.to_string() });
             // After the model repeated a failed query, the same prompt at temperature 0 would
             // only repeat it again.
-            let temperature = if repeated { llm.settings().temperature.max(REPEAT_TEMPERATURE) } else { llm.settings().temperature };
-            let reply = llm.chat_at(&messages, schema, temperature, &mut on_token).await.map_err(|e| AppError::Llm(e.to_string()))?;
+            let sampling = if repeated { Sampling { temperature: sampling.temperature.max(REPEAT_TEMPERATURE), ..sampling } } else { sampling };
+            let reply = llm.chat_at(&messages, schema, sampling, &mut on_token).await.map_err(|e| AppError::Llm(e.to_string()))?;
             repeated = false;
             let mut answer = match parse_answer(&reply) {
                 Ok(a) => a,
@@ -281,7 +370,7 @@ impl AskService {
             // The same query after "no rows": the model says no rows is the answer.
             if empty_answer.as_ref().is_some_and(|(sql, ..)| squash(sql) == squash(&answer.sql)) {
                 let (sql, explanation, result) = empty_answer.take().expect("checked");
-                return Ok((sql, explanation, result, attempts));
+                return Ok(Answered { sql, explanation, result, attempts });
             }
             // The same failed query again would fail the same way: say so instead of running it.
             let same = |a: &AskAttempt| a.sql.as_deref().is_some_and(|sql| squash(sql) == squash(&answer.sql));
@@ -331,7 +420,7 @@ impl AskService {
                     ));
                     empty_answer = Some((answer.sql, answer.explanation, result));
                 }
-                Ok(result) => return Ok((answer.sql, answer.explanation, result, attempts)),
+                Ok(result) => return Ok(Answered { sql: answer.sql, explanation: answer.explanation, result, attempts }),
                 Err(e @ (AppError::SqlRejected(_) | AppError::Query(_) | AppError::QueryTimeout(_))) => {
                     let msg = e.public_message();
                     let hint = hints::for_error(&msg, &answer.sql, shown).map(|h| format!(" Hint: {h}.")).unwrap_or_default();
@@ -345,11 +434,41 @@ impl AskService {
             }
         }
         if let Some((sql, explanation, result)) = empty_answer {
-            return Ok((sql, explanation, result, attempts));
+            return Ok(Answered { sql, explanation, result, attempts });
         }
         let last = attempts.last().map(|a| a.error.clone()).unwrap_or_default();
         Err(AppError::Llm(format!("no working query after {max_attempts} attempts; the last error was: {last}")))
     }
+}
+
+/// What one ask works from, besides the model.
+#[derive(Clone, Copy)]
+struct AskContext<'a> {
+    datasource: &'a Datasource,
+    ask_id: Option<&'a str>,
+    question: &'a str,
+    pinned: &'a [String],
+    history: &'a [crate::app::model::ConversationTurn],
+    verified: &'a [crate::app::model::VerifiedAnswer],
+    exclude: Option<&'a str>,
+}
+
+/// What guided an answer: verified answers shown as examples, or the one used as a lookup.
+struct AnswerSource {
+    examples: Vec<String>,
+    verified_question: Option<String>,
+}
+
+fn no_model() -> AppError {
+    AppError::Llm("no language model is configured: set one on the Settings page or with DATABASEAI_LLM_BASE_URL".into())
+}
+
+/// One candidate's working query, what it returned, and the attempts it corrected on the way.
+pub struct Answered {
+    pub sql: String,
+    pub explanation: String,
+    pub result: QueryResult,
+    pub attempts: Vec<AskAttempt>,
 }
 
 /// A query with spacing and the case of everything outside string literals flattened, to

@@ -22,10 +22,18 @@ use crate::{
         exec::{self, pool::PoolRegistry, CancelRegistry, DatasourcePool, Limits},
         export::{self, ChannelSink, RowMsg},
         guard::{self, ValidatedSql},
-        netpolicy, schema,
+        netpolicy,
+        schema::{
+            self,
+            values::{self, ValueIndex},
+        },
         store::{DatasourceFields, DatasourceRecord, Store},
     },
 };
+
+/// Time limit of each `SELECT DISTINCT` of the value index, and of the whole index.
+const VALUE_QUERY_TIMEOUT: Duration = Duration::from_secs(3);
+const VALUE_INDEX_BUDGET: Duration = Duration::from_secs(20);
 
 pub mod config;
 pub mod connect;
@@ -290,6 +298,38 @@ impl DatasourceService {
             Ok(info) => Ok(self.schemas.insert(datasource.id(), info).await),
             Err(e) => Err(self.map_pool_error(datasource, e).await),
         }
+    }
+
+    /// The index of the datasource's low-cardinality text values (see `schema::values`),
+    /// built once per schema snapshot: one `SELECT DISTINCT` per text column, each through
+    /// the guard and under a short time limit, all within `VALUE_INDEX_BUDGET`. A column that
+    /// fails, times out or has too many values is left out; the index is an aid, never an error.
+    pub async fn values(&self, datasource: &Datasource, schema: &Arc<SchemaInfo>) -> Arc<ValueIndex> {
+        if let Some(index) = self.schemas.values(datasource.id(), schema).await {
+            return index;
+        }
+        let started = std::time::Instant::now();
+        let mut columns = Vec::new();
+        if let Ok(pool) = self.pool(datasource).await {
+            let limits = Limits::new((values::MAX_DISTINCT_PER_COLUMN + 1) as u32, VALUE_QUERY_TIMEOUT);
+            for (table, column) in values::columns_to_index(schema) {
+                if started.elapsed() > VALUE_INDEX_BUDGET {
+                    tracing::info!(datasource = datasource.id(), "value index: time budget spent, the rest of the columns are left out");
+                    break;
+                }
+                let sql = values::distinct_sql(schema.engine, table, column, values::MAX_DISTINCT_PER_COLUMN + 1);
+                let Ok(validated) = datasource.check_sql(&sql) else { continue };
+                let Ok(result) = exec::execute(&pool, &validated, &limits, &self.cancels, None).await else { continue };
+                if result.row_count > values::MAX_DISTINCT_PER_COLUMN || result.truncated {
+                    continue;
+                }
+                let found = result.rows.iter().filter_map(|row| row.first()?.as_str().map(str::to_string)).collect();
+                columns.push(values::ColumnValues { table: table.qualified_name(), column: column.to_string(), values: found });
+            }
+        }
+        let index = ValueIndex::new(columns);
+        tracing::info!(datasource = datasource.id(), values = index.len(), ms = started.elapsed().as_millis() as u64, "value index built");
+        self.schemas.insert_values(datasource.id(), schema, index).await
     }
 
     /// Replaces that list; every entry is checked first, and a bad one changes nothing.

@@ -15,9 +15,9 @@ use utoipa::{
 
 use crate::{
     app::model::{
-        AskAttempt, AskRequest, AskResponse, AuditEntry, ExportFormat, ExportRequest, HistoryEntry, VerifiedAnswer, VerifiedInput, ConnectionTest, ConversationSummary, ConversationTurn, CreatedToken, DatasourceInput, DatasourceFunctions,
+        AskAttempt, AskRequest, AskResponse, AuditEntry, ChooseReading, Confidence, ExportFormat, ExportRequest, HistoryEntry, VerifiedAnswer, VerifiedInput, ConnectionTest, ConversationSummary, ConversationTurn, CreatedToken, DatasourceInput, DatasourceFunctions,
         DatasourceSharing, DatasourceSummary, LlmProviderInput, LlmProviderView, LlmTestResult, LoginInput, NewTokenInput, NewUserInput,
-        QueryResult, Role, SchemaInfo, SessionInfo, SqlRequest, TokenView, UserView,
+        QueryResult, Reading, Role, SchemaInfo, SessionInfo, SqlRequest, TokenView, UserView,
     },
     server::state::AppState,
 };
@@ -69,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/datasources/{id}/ask/stream", post(ask_stream))
         .route("/datasources/{id}/conversations", get(list_conversations))
         .route("/conversations/{id}", get(get_conversation))
+        .route("/conversations/{id}/turns/{turn_id}/choose", post(choose_reading))
         .route("/queries/{query_id}/cancel", post(cancel_query))
         .route("/settings/llm", get(get_llm_settings).put(save_llm_settings).delete(reset_llm_settings))
         .route("/settings/llm/test", post(test_llm_settings))
@@ -93,11 +94,11 @@ Authenticate with a personal token (`Authorization: Bearer dbai_…`) or a sessi
     modifiers(&BearerAuth),
     paths(health, live, login, logout, me, list_users, create_user, delete_user, list_tokens, create_token, revoke_token, audit, audit_export,
           list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource, get_sharing, set_sharing, get_functions, set_functions,
-          test_datasource, get_schema, run_sql, export, ask, ask_stream, list_conversations, get_conversation, cancel_query,
+          test_datasource, get_schema, run_sql, export, ask, ask_stream, list_conversations, get_conversation, choose_reading, cancel_query,
           get_llm_settings, save_llm_settings, reset_llm_settings, test_llm_settings,
           history, list_verified, create_verified, update_verified, approve_verified, delete_verified, export_verified, import_verified),
     components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, AskRequest, AskResponse,
-                       AskAttempt, ConversationSummary, ConversationTurn, LlmProviderView, LlmProviderInput, LlmTestResult, ErrorBody, ErrorDetail, Health, Cancelled,
+                       AskAttempt, Confidence, Reading, ChooseReading, ConversationSummary, ConversationTurn, LlmProviderView, LlmProviderInput, LlmTestResult, ErrorBody, ErrorDetail, Health, Cancelled,
                        LoginInput, UserView, Role, ExportRequest, ExportFormat, SessionInfo, NewUserInput, TokenView, CreatedToken, NewTokenInput, DatasourceSharing, DatasourceFunctions, AuditEntry,
                        HistoryEntry, VerifiedAnswer, VerifiedInput, Imported))
 )]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{authenticate::SignedIn, ApiJson, ApiResult, Cancelled, ErrorBody};
 use crate::{
     app::model::{
-        AskRequest, AskResponse, ConnectionTest, ExportFormat, ExportRequest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSummary,
+        AskRequest, AskResponse, ChooseReading, ConnectionTest, ExportFormat, ExportRequest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSummary,
         LlmProviderInput, LlmProviderView, LlmTestResult, QueryResult, SchemaInfo, SqlRequest,
     },
     server::{
@@ -139,6 +139,19 @@ pub(super) async fn list_conversations(State(state): State<AppState>, SignedIn(m
     responses((status = 200, body = Vec<ConversationTurn>), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_conversation(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<Json<Vec<ConversationTurn>>> {
     Ok(Json(ops::asks::conversation(&state, &me.user, &id).await?))
+}
+
+/// Picks another reading of an answer whose candidates disagreed (0 = the answer given):
+/// runs it, stores the pick with the turn, and returns its rows.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/turns/{turn_id}/choose", request_body = ChooseReading,
+    responses((status = 200, body = QueryResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn choose_reading(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((id, turn_id)): Path<(String, String)>,
+    Json(body): Json<ChooseReading>,
+) -> ApiResult<Json<QueryResult>> {
+    Ok(Json(ops::asks::choose_reading(&state, &me.user, &id, &turn_id, body.reading).await?))
 }
 
 /// Cancels a running query or ask by the id (`query_id` / `ask_id`) its client sent with it.

@@ -16,6 +16,14 @@ pub use answer::{answer_schema, parse_answer, ModelAnswer};
 /// Longest reply accepted, in bytes; a model that rambles past this is cut off with an error.
 pub const MAX_REPLY_BYTES: usize = 64 * 1024;
 
+/// How one reply is sampled. A seed makes a sampled reply repeatable (OpenAI and llama.cpp
+/// both take one), so two runs of a multi-candidate ask can be compared.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sampling {
+    pub temperature: f32,
+    pub seed: Option<u64>,
+}
+
 #[derive(Clone)]
 pub struct LlmSettings {
     /// Ends before `/chat/completions`, e.g. `http://127.0.0.1:8081/v1`.
@@ -99,16 +107,16 @@ impl LlmClient {
         schema: Option<&serde_json::Value>,
         on_token: &mut (dyn FnMut(&str) + Send),
     ) -> Result<String, LlmError> {
-        self.chat_at(messages, schema, self.settings.temperature, on_token).await
+        self.chat_at(messages, schema, Sampling { temperature: self.settings.temperature, seed: None }, on_token).await
     }
 
-    /// The same at a given temperature (a retry after the model repeated itself needs some
-    /// variety, which temperature 0 never gives).
+    /// The same with other sampling (a retry after the model repeated itself needs some
+    /// variety, which temperature 0 never gives; sampled candidates each get a seed).
     pub async fn chat_at(
         &self,
         messages: &[ChatMessage],
         schema: Option<&serde_json::Value>,
-        temperature: f32,
+        sampling: Sampling,
         on_token: &mut (dyn FnMut(&str) + Send),
     ) -> Result<String, LlmError> {
         let secs = self.settings.timeout.as_secs();
@@ -119,9 +127,9 @@ impl LlmClient {
             on_token(piece)
         };
         let work = async {
-            match self.send(messages, schema, temperature, &mut counting).await {
+            match self.send(messages, schema, sampling, &mut counting).await {
                 Err(LlmError::Http { status: 400 | 422, .. }) if schema.is_some() => {
-                    self.send(messages, None, temperature, &mut counting).await
+                    self.send(messages, None, sampling, &mut counting).await
                 }
                 other => other,
             }
@@ -136,16 +144,19 @@ impl LlmClient {
         &self,
         messages: &[ChatMessage],
         schema: Option<&serde_json::Value>,
-        temperature: f32,
+        sampling: Sampling,
         on_token: &mut (dyn FnMut(&str) + Send),
     ) -> Result<String, LlmError> {
         let mut body = serde_json::json!({
             "model": self.settings.model,
             "messages": messages,
-            "temperature": temperature,
+            "temperature": sampling.temperature,
             "max_tokens": self.settings.max_tokens,
             "stream": true,
         });
+        if let Some(seed) = sampling.seed {
+            body["seed"] = seed.into();
+        }
         if let Some(schema) = schema {
             body["response_format"] =
                 serde_json::json!({"type": "json_schema", "json_schema": {"name": "answer", "strict": true, "schema": schema}});

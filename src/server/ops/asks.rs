@@ -3,7 +3,7 @@ use tokio::sync::mpsc;
 
 use super::{open_datasource, scoped_id};
 use crate::{
-    app::model::{AskEvent, AskRequest, AskResponse, ConversationSummary, ConversationTurn, UserView},
+    app::model::{AskEvent, AskRequest, AskResponse, ConversationSummary, ConversationTurn, QueryResult, SqlRequest, UserView},
     server::{
         datasources::Datasource,
         error::{AppError, AppResult},
@@ -52,4 +52,23 @@ pub async fn conversation(state: &AppState, user: &UserView, conversation_id: &s
         return Err(AppError::NotFound("conversation"));
     }
     Ok(state.store.conversation_turns(conversation_id).await?)
+}
+
+/// The reading of an answer the user meant (0 = the answer given, 1.. its alternatives): it
+/// runs again (guarded, limited, audited like any query) and becomes the turn's SQL, so the
+/// pick is kept and follow-ups build on it. Returns its rows.
+pub async fn choose_reading(state: &AppState, user: &UserView, conversation_id: &str, turn_id: &str, reading: u32) -> AppResult<QueryResult> {
+    let Some(datasource_id) = state.store.conversation_datasource(conversation_id, &user.id).await? else {
+        return Err(AppError::NotFound("conversation"));
+    };
+    let turn = state.store.turn(conversation_id, turn_id).await?.ok_or(AppError::NotFound("turn"))?;
+    let Some(chosen) = turn.readings.get(reading as usize) else {
+        return Err(AppError::InvalidInput(format!("this answer has {} reading(s); there is no reading {reading}", turn.readings.len())));
+    };
+    let request = SqlRequest { sql: chosen.sql.clone(), max_rows: None, query_id: None };
+    let result = super::queries::run_sql(state, user, &datasource_id, &request).await?;
+    let mut stored = chosen.clone();
+    stored.preview.row_count = result.row_count;
+    state.store.choose_reading(turn_id, reading, &stored).await?;
+    Ok(result)
 }

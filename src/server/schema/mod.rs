@@ -7,6 +7,7 @@ use crate::{
 mod mysql;
 mod postgres;
 mod sqlite;
+pub mod values;
 
 pub async fn introspect(pool: &DatasourcePool) -> AppResult<SchemaInfo> {
     let (engine, tables) = match pool {

@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::{now_ms, Store};
-use crate::app::model::{ConversationSummary, ConversationTurn};
+use crate::app::model::{Confidence, ConversationSummary, ConversationTurn, Reading};
 
 /// One stored turn.
 #[derive(Clone, Debug, PartialEq)]
@@ -13,6 +13,22 @@ pub struct TurnRecord {
     pub explanation: Option<String>,
     pub error: Option<String>,
     pub row_count: Option<i64>,
+    pub confidence: Option<Confidence>,
+    /// The answer first, then its alternatives; stored without their preview rows.
+    pub readings: Vec<Reading>,
+}
+
+/// Readings as stored: rows are not kept in the app store (re-run the SQL to see them).
+fn readings_json(readings: &[Reading]) -> String {
+    let stripped: Vec<Reading> = readings
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.preview.rows.clear();
+            r
+        })
+        .collect();
+    serde_json::to_string(&stripped).unwrap_or_else(|_| "[]".into())
 }
 
 impl Store {
@@ -39,13 +55,15 @@ impl Store {
             .await
     }
 
-    pub async fn add_turn(&self, conversation_id: &str, turn: &TurnRecord) -> Result<(), sqlx::Error> {
+    /// Stores a turn and returns its id.
+    pub async fn add_turn(&self, conversation_id: &str, turn: &TurnRecord) -> Result<String, sqlx::Error> {
         let now = now_ms();
+        let id = uuid::Uuid::new_v4().to_string();
         sqlx::query(
-            "INSERT INTO turns (id, conversation_id, question, sql_text, explanation, error, row_count, created_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO turns (id, conversation_id, question, sql_text, explanation, error, row_count, created_at_ms, confidence, readings) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
-        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(&id)
         .bind(conversation_id)
         .bind(&turn.question)
         .bind(&turn.sql)
@@ -53,18 +71,43 @@ impl Store {
         .bind(&turn.error)
         .bind(turn.row_count)
         .bind(now)
+        .bind(turn.confidence.map(Confidence::as_str))
+        .bind(readings_json(&turn.readings))
         .execute(&self.pool)
         .await?;
         sqlx::query("UPDATE conversations SET updated_at_ms = $2 WHERE id = $1").bind(conversation_id).bind(now).execute(&self.pool).await?;
-        Ok(())
+        Ok(id)
+    }
+
+    /// One turn of a conversation, or None.
+    pub async fn turn(&self, conversation_id: &str, turn_id: &str) -> Result<Option<ConversationTurn>, sqlx::Error> {
+        let row = sqlx::query(&format!("SELECT {TURN_COLUMNS} FROM turns WHERE conversation_id = $1 AND id = $2"))
+            .bind(conversation_id)
+            .bind(turn_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(turn_from_row).transpose()
+    }
+
+    /// Records the reading the user meant: the turn's SQL, explanation and row count become
+    /// that reading's (follow-ups build on it).
+    pub async fn choose_reading(&self, turn_id: &str, chosen: u32, reading: &Reading) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE turns SET chosen = $2, sql_text = $3, explanation = $4, row_count = $5 WHERE id = $1")
+            .bind(turn_id)
+            .bind(i64::from(chosen))
+            .bind(&reading.sql)
+            .bind(&reading.explanation)
+            .bind(reading.preview.row_count as i64)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     /// The last `limit` turns, oldest first.
     pub async fn recent_turns(&self, conversation_id: &str, limit: i64) -> Result<Vec<ConversationTurn>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT question, sql_text, explanation, error, row_count, created_at_ms FROM turns WHERE conversation_id = $1 \
-             ORDER BY created_at_ms DESC, id DESC LIMIT $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {TURN_COLUMNS} FROM turns WHERE conversation_id = $1 ORDER BY created_at_ms DESC, id DESC LIMIT $2"
+        ))
         .bind(conversation_id)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -99,10 +142,7 @@ impl Store {
 
     /// Every turn of a conversation, oldest first.
     pub async fn conversation_turns(&self, conversation_id: &str) -> Result<Vec<ConversationTurn>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT question, sql_text, explanation, error, row_count, created_at_ms FROM turns \
-             WHERE conversation_id = $1 ORDER BY created_at_ms, id",
-        )
+        let rows = sqlx::query(&format!("SELECT {TURN_COLUMNS} FROM turns WHERE conversation_id = $1 ORDER BY created_at_ms, id"))
         .bind(conversation_id)
         .fetch_all(&self.pool)
         .await?;
@@ -110,8 +150,17 @@ impl Store {
     }
 }
 
+const TURN_COLUMNS: &str = "id, question, sql_text, explanation, error, row_count, created_at_ms, confidence, readings, chosen";
+
 fn turn_from_row(r: &sqlx::any::AnyRow) -> Result<ConversationTurn, sqlx::Error> {
+    let confidence: Option<String> = r.try_get("confidence")?;
+    let readings: String = r.try_get("readings")?;
+    let chosen: i64 = r.try_get("chosen")?;
     Ok(ConversationTurn {
+        id: r.try_get("id")?,
+        confidence: confidence.as_deref().and_then(Confidence::parse),
+        readings: serde_json::from_str(&readings).unwrap_or_default(),
+        chosen: u32::try_from(chosen).unwrap_or(0),
         question: r.try_get("question")?,
         sql: r.try_get("sql_text")?,
         explanation: r.try_get("explanation")?,
