@@ -5,7 +5,7 @@
 //! endings aside), and each changed literal must appear exactly once in the SQL as a literal.
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-use super::words::stem;
+use super::{repair::edits::byte_offset, words::stem};
 use crate::{app::model::VerifiedAnswer, server::guard::SqlDialect};
 
 /// Most literals a lookup may change.
@@ -93,12 +93,7 @@ struct Literal {
 fn literals(sql: &str, dialect: SqlDialect) -> Option<Vec<Literal>> {
     let dialect = dialect.parser_dialect();
     let tokens = Tokenizer::new(dialect.as_ref(), sql).tokenize_with_location().ok()?;
-    let line_starts: Vec<usize> = std::iter::once(0).chain(sql.match_indices('\n').map(|(i, _)| i + 1)).collect();
-    let offset = |line: u64, column: u64| -> Option<usize> {
-        let start = *line_starts.get(usize::try_from(line).ok()?.checked_sub(1)?)?;
-        let column = usize::try_from(column).ok()?.checked_sub(1)?;
-        sql[start..].char_indices().nth(column).map(|(i, _)| start + i).or((sql[start..].chars().count() == column).then_some(sql.len()))
-    };
+    let offset = |line: u64, column: u64| byte_offset(sql, line, column);
     let mut out = Vec::new();
     for t in tokens {
         let (text, quoted) = match &t.token {

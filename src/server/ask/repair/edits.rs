@@ -37,7 +37,7 @@ pub fn apply(sql: &str, edits: &[Edit]) -> Option<String> {
 }
 
 /// The byte offset of a 1-based line and column (counted in characters, as sqlparser does).
-fn byte_offset(sql: &str, line: u64, column: u64) -> Option<usize> {
+pub(in crate::server::ask) fn byte_offset(sql: &str, line: u64, column: u64) -> Option<usize> {
     let (line, column) = (usize::try_from(line).ok()?.checked_sub(1)?, usize::try_from(column).ok()?.checked_sub(1)?);
     let line_start = if line == 0 { 0 } else { sql.match_indices('\n').nth(line - 1)?.0 + 1 };
     let rest = &sql[line_start..];

@@ -8,7 +8,7 @@ use sqlparser::{ast::Statement, parser::Parser};
 use crate::{app::model::SchemaTable, server::guard::SqlDialect};
 
 mod aliases;
-mod edits;
+pub(super) mod edits;
 mod output_names;
 
 pub use aliases::{relations, repair_alias, repair_reserved_alias};
