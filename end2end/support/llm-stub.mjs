@@ -82,7 +82,7 @@ const server = http.createServer(async (req, res) => {
       res.writeHead(reply.status, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: reply.error } }));
       return;
     }
-    const content = reply.content ?? JSON.stringify({ sql: reply.sql, explanation: reply.explanation ?? "" });
+    const content = reply.content ?? JSON.stringify({ sql: reply.sql });
     res.writeHead(200, { "content-type": "text/event-stream" });
     for (let i = 0; i < content.length; i += 8) {
       res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: content.slice(i, i + 8) } }] })}\n\n`);

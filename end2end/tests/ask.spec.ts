@@ -15,15 +15,15 @@ async function openDemo(page) {
 
 test("ask a question, see the corrected answer, follow up, edit the SQL", async ({ page, consoleProblems }) => {
   await script([
-    { sql: "SELECT name, sum(qty) FROM products", explanation: "first try" },
-    { sql: "SELECT p.name, sum(i.quantity) AS sold FROM order_items i JOIN products p ON p.id = i.product_id GROUP BY p.name ORDER BY sold DESC LIMIT 5", explanation: "The five products with the most units sold." },
-    { sql: "SELECT p.name, sum(i.quantity) AS sold FROM order_items i JOIN products p ON p.id = i.product_id GROUP BY p.name ORDER BY sold ASC LIMIT 5", explanation: "The five products with the fewest units sold." },
+    { sql: "SELECT name, sum(qty) FROM products" },
+    { sql: "SELECT p.name, sum(i.quantity) AS sold FROM order_items i JOIN products p ON p.id = i.product_id GROUP BY p.name ORDER BY sold DESC LIMIT 5" },
+    { sql: "SELECT p.name, sum(i.quantity) AS sold FROM order_items i JOIN products p ON p.id = i.product_id GROUP BY p.name ORDER BY sold ASC LIMIT 5" },
   ]);
   await openDemo(page);
   await page.locator("#question").fill("Which 5 products sold the most units?");
   await page.getByRole("button", { name: "Ask" }).click();
   const answer = page.getByTestId("answer").last();
-  await expect(answer.locator(".explanation")).toHaveText("The five products with the most units sold.");
+  await expect(answer.locator(".explanation")).toHaveText("Shows name and sold (total of quantity) from order_items and products, for each name, sorted by sold (highest first), keeping the first 5 rows.");
   await expect(answer.locator(".result-table tbody tr[data-row]")).toHaveCount(5);
   await expect(answer.locator(".attempts summary")).toHaveText("1 earlier attempt corrected");
   await answer.locator(".attempts summary").click();
@@ -33,7 +33,7 @@ test("ask a question, see the corrected answer, follow up, edit the SQL", async 
   // A follow-up carries the conversation.
   await page.locator("#question").fill("and the least?");
   await page.getByRole("button", { name: "Ask" }).click();
-  await expect(answer.locator(".explanation")).toHaveText("The five products with the fewest units sold.");
+  await expect(answer.locator(".explanation")).toHaveText("Shows name and sold (total of quantity) from order_items and products, for each name, sorted by sold (lowest first), keeping the first 5 rows.");
   const sent = await (await fetch(`${stub}/requests`)).json();
   expect(JSON.stringify(sent[2].messages)).toContain("Which 5 products sold the most units?");
 
@@ -45,7 +45,7 @@ test("ask a question, see the corrected answer, follow up, edit the SQL", async 
 });
 
 test("a failing model gets a clear message and the page keeps working", async ({ page, consoleProblems }) => {
-  await script([{ status: 500, error: "model crashed" }, { sql: "SELECT count(*) AS n FROM orders", explanation: "Counts orders." }]);
+  await script([{ status: 500, error: "model crashed" }, { sql: "SELECT count(*) AS n FROM orders" }]);
   await openDemo(page);
   await page.getByRole("button", { name: "Ask" }).click();
   await expect(page.getByTestId("ask-error")).toContainText("the question is empty");
@@ -58,8 +58,8 @@ test("a failing model gets a clear message and the page keeps working", async ({
 
 test("live progress streams the reply, cancel stops the model, conversations reopen", async ({ page, consoleProblems }) => {
   await script([
-    { sql: "SELECT count(*) AS n FROM customers", explanation: "Counts customers.", chunkDelayMs: 150 },
-    { sql: "SELECT 1", explanation: "never sent", delayMs: 60000 },
+    { sql: "SELECT count(*) AS n FROM customers", chunkDelayMs: 150 },
+    { sql: "SELECT 1", delayMs: 60000 },
   ]);
   await openDemo(page);
   await page.locator("#question").fill("How many customers do we have?");
@@ -93,7 +93,7 @@ test("live progress streams the reply, cancel stops the model, conversations reo
 });
 
 test("candidates that agree say so; when they split, Did you mean offers the readings and the pick is kept", async ({ page, consoleProblems }) => {
-  await script([{ sql: "SELECT count(*) AS orders FROM orders", explanation: "Counts orders." }]);
+  await script([{ sql: "SELECT count(*) AS orders FROM orders" }]);
   await openDemo(page);
   await page.locator("#question").fill("How many orders?");
   await page.getByRole("button", { name: "Ask" }).click();
@@ -107,10 +107,10 @@ test("candidates that agree say so; when they split, Did you mean offers the rea
   const r = await fetch(`${stub}/script`, {
     method: "POST",
     body: JSON.stringify({
-      replies: [{ sql: "SELECT count(*) AS orders FROM orders", explanation: "Counts all orders ever placed." }],
+      replies: [{ sql: "SELECT count(*) AS orders FROM orders" }],
       samples: [
-        { sql: "SELECT count(*) AS customers FROM customers", explanation: "Counts customers." },
-        { sql: "SELECT count(id) AS customers FROM customers", explanation: "Counts customers." },
+        { sql: "SELECT count(*) AS customers FROM customers" },
+        { sql: "SELECT count(id) AS customers FROM customers" },
       ],
     }),
   });
@@ -123,7 +123,10 @@ test("candidates that agree say so; when they split, Did you mean offers the rea
   await expect(answer.locator(".result-table tbody tr[data-row] td")).toHaveText("600");
   const readings = answer.getByTestId("reading");
   await expect(readings).toHaveCount(2);
-  await expect(readings.nth(1)).toContainText("Counts all orders ever placed.");
+  // Each reading says what its own query does.
+  // (Either sample may speak for the winning group: count(*) or count(id).)
+  await expect(readings.nth(0)).toContainText(/Shows customers \(number of (rows|id)\) from customers\./);
+  await expect(readings.nth(1)).toContainText("Shows orders (number of rows) from orders.");
   await expect(readings.nth(1).locator(".preview td")).toHaveText("2400");
   await page.screenshot({ path: "test-results/ask-did-you-mean.png", fullPage: true });
 

@@ -51,14 +51,14 @@ test("history lists runs, searches them and runs one again", async ({ page, cons
 test("a verified answer guides a similar question, and verified answers move as CSV", async ({ page, consoleProblems }) => {
   const verifiedSql = "SELECT p.name, sum(i.quantity) AS units FROM products p JOIN order_items i ON i.product_id = p.id GROUP BY p.name ORDER BY units DESC LIMIT 5";
   await script([
-    { sql: "SELECT p.name FROM products p LIMIT 5", explanation: "Five products." },
-    { sql: verifiedSql.replace("LIMIT 5", "LIMIT 3"), explanation: "The three best sellers." },
+    { sql: "SELECT p.name FROM products p LIMIT 5" },
+    { sql: verifiedSql.replace("LIMIT 5", "LIMIT 3") },
   ]);
   await openDemo(page);
   await page.locator("#question").fill("Which 5 products sold the most units?");
   await page.getByRole("button", { name: "Ask" }).click();
   const first = page.getByTestId("answer").last();
-  await expect(first.locator(".explanation")).toHaveText("Five products.");
+  await expect(first.locator(".explanation")).toHaveText("Shows name from products, keeping the first 5 rows.");
 
   // The SQL was not quite right: fix it, then mark it correct and share it.
   await first.getByRole("button", { name: "Mark as correct" }).click();

@@ -43,14 +43,14 @@ test("add a MariaDB datasource, browse its schema, run SQL and ask a question", 
   const r = await fetch(`${stub}/script`, {
     method: "POST",
     body: JSON.stringify([
-      { sql: "SELECT DATE_FORMAT(placed_on, '%Y-%m') AS month, SUM(total) AS revenue FROM orders GROUP BY month ORDER BY month", explanation: "Revenue per month." },
+      { sql: "SELECT DATE_FORMAT(placed_on, '%Y-%m') AS month, SUM(total) AS revenue FROM orders GROUP BY month ORDER BY month" },
     ]),
   });
   expect(r.status).toBe(204);
   await page.locator("#question").fill("Revenue per month?");
   await page.getByRole("button", { name: "Ask" }).click();
   const answer = page.getByTestId("answer").last();
-  await expect(answer.locator(".explanation")).toHaveText("Revenue per month.");
+  await expect(answer.locator(".explanation")).toHaveText("Shows month (DATE_FORMAT(placed_on, '%Y-%m')) and revenue (total of total) from orders, for each month, sorted by month (lowest first).");
   await expect(answer.locator(".result-table tbody tr[data-row]")).toHaveCount(10);
   await expect(answer.locator(".result-table tbody tr[data-row]").first()).toContainText("2024-01");
   const sent = await (await fetch(`${stub}/requests`)).json();

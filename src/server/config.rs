@@ -88,8 +88,9 @@ pub struct Settings {
     #[arg(long, env = "DATABASEAI_LLM_SAMPLE_VALUES", default_value_t = true, action = clap::ArgAction::Set)]
     pub llm_sample_values: bool,
 
-    /// How the model is asked to answer: `json` (`{sql, explanation}`, using the server's
-    /// structured output when it has one) or `sql-block` (a ```sql block and a sentence).
+    /// How the model is asked to write its query: `json` (`{"sql": …}`, using the server's
+    /// structured output when it has one) or `sql-block` (a ```sql block). The explanation
+    /// shown is read off the query either way.
     #[arg(long, env = "DATABASEAI_LLM_ANSWER_FORMAT", value_enum, default_value_t = AnswerFormat::Json)]
     pub llm_answer_format: AnswerFormat,
 

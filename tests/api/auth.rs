@@ -152,7 +152,7 @@ async fn sign_in_is_rate_limited() {
 
 #[tokio::test]
 async fn users_see_only_their_own_and_shared_things() {
-    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM customers", "Counts customers."); 2]).await;
+    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM customers"); 2]).await;
     let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
     let demo = app.demo_id().await;
     let private = {
@@ -271,7 +271,7 @@ async fn the_admin_cli_creates_a_working_token() {
 
 #[tokio::test]
 async fn asks_and_connection_tests_are_rate_limited_per_user() {
-    let stub = StubLlm::start(vec![answer("SELECT 1 AS one", "One."); 2]).await;
+    let stub = StubLlm::start(vec![answer("SELECT 1 AS one"); 2]).await;
     let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--ask-per-minute", "1"]).await;
     let demo = app.demo_id().await;
     let ask = |client: reqwest::Client| {

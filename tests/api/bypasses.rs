@@ -78,7 +78,7 @@ async fn postgres_bypasses_are_refused_for_admins_and_analysts() {
 #[tokio::test]
 async fn a_hostile_model_cannot_get_a_bypass_run_through_ask() {
     let attack = r#"SELECT U&"pg_r\0065ad_file"('/etc/passwd') AS f"#;
-    let stub = StubLlm::start(vec![answer(attack, "Reads a file."), answer("SELECT * FROM (TABLE pg_authid) a", "Roles."), answer("SELECT pg_advisory_lock(1)", "Lock.")]).await;
+    let stub = StubLlm::start(vec![answer(attack), answer("SELECT * FROM (TABLE pg_authid) a"), answer("SELECT pg_advisory_lock(1)")]).await;
     let app = spawn_app(StoreKind::Sqlite, &["--no-demo", "--llm-base-url", &stub.base_url, "--ask-max-attempts", "3"]).await;
     let db = create_pg_database(&format!("{SHOP_SQL}{CANARY_SQL}")).await;
     let id = app.add_pg_datasource("shop", &db, "postgres").await;
@@ -196,7 +196,7 @@ async fn an_exhausted_pool_answers_busy_with_retry_after_and_each_user_keeps_a_s
 #[tokio::test]
 async fn a_hostile_model_cannot_get_a_comment_differential_run_on_mariadb() {
     let attack = "SELECT t.a --\u{00A0}, LOAD_FILE('/etc/passwd') AS f FROM (SELECT 1 AS a, 2 AS `\u{00A0}`) t";
-    let stub = StubLlm::start(vec![answer(attack, "Reads a file."), answer("SELECT @@global.secure_file_priv", "A setting.")]).await;
+    let stub = StubLlm::start(vec![answer(attack), answer("SELECT @@global.secure_file_priv")]).await;
     let app = spawn_app(StoreKind::Sqlite, &["--no-demo", "--llm-base-url", &stub.base_url, "--ask-max-attempts", "2"]).await;
     let db = create_mysql_database(SHOP_MYSQL).await;
     let id = add_mysql_datasource(&app, "shop (MariaDB)", &db, "root", None).await;

@@ -22,9 +22,9 @@ async fn ask(app: &TestApp, id: &str, question: &str) -> Value {
 #[tokio::test]
 async fn values_named_in_the_question_reach_the_prompt_with_their_stored_spelling() {
     let stub = StubLlm::start(vec![
-        answer("SELECT count(*) FROM customers WHERE city = 'Lisbon'", "x"),
-        answer("SELECT count(*) FROM public.client", "x"),
-        answer("SELECT count(*) FROM client", "x"),
+        answer("SELECT count(*) FROM customers WHERE city = 'Lisbon'"),
+        answer("SELECT count(*) FROM public.client"),
+        answer("SELECT count(*) FROM client"),
     ])
     .await;
     let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--ask-candidates", "1"]).await;
@@ -58,7 +58,7 @@ async fn values_named_in_the_question_reach_the_prompt_with_their_stored_spellin
     assert!(prompt.contains("client.city = 'São Paulo'"), "{prompt}");
 
     // Data values stay away from the model when the admin says so.
-    let stub = StubLlm::start(vec![answer("SELECT 1", "x")]).await;
+    let stub = StubLlm::start(vec![answer("SELECT 1")]).await;
     let private = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--llm-sample-values", "false"]).await;
     let demo = private.demo_id().await;
     ask(&private, &demo, "how many customers live in lisbon?").await;

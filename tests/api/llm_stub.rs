@@ -35,9 +35,9 @@ pub enum Reply {
     Slow(Duration, Box<Reply>),
 }
 
-/// `{"sql": …, "explanation": …}` as the model should answer.
-pub fn answer(sql: &str, explanation: &str) -> Reply {
-    Reply::Stream(json!({"sql": sql, "explanation": explanation}).to_string())
+/// `{"sql": …}` as the model should answer.
+pub fn answer(sql: &str) -> Reply {
+    Reply::Stream(json!({ "sql": sql }).to_string())
 }
 
 #[derive(Clone, Default)]

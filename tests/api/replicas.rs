@@ -84,7 +84,7 @@ impl Replica {
 #[tokio::test]
 async fn two_replicas_share_one_postgres_store() {
     let store_url = pg_db_url(&create_pg_database("SELECT 1").await);
-    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM customers", "Counts customers.")]).await;
+    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM customers")]).await;
     // Started together: migrations and the demo registration must not race.
     let (mut a, mut b) = tokio::join!(Replica::start(&store_url, &stub.base_url), Replica::start(&store_url, &stub.base_url));
     // A session created on A is valid on B (sessions live in the shared store).
@@ -110,7 +110,7 @@ async fn two_replicas_share_one_postgres_store() {
     assert_eq!((status, rows["rows"][0][0].clone()), (200, json!(600)));
 
     // Model settings saved on B apply to the next question on A (the key decrypts there too).
-    let other = StubLlm::start(vec![answer("SELECT count(*) AS n FROM products", "Counts products.")]).await;
+    let other = StubLlm::start(vec![answer("SELECT count(*) AS n FROM products")]).await;
     let settings = json!({"base_url": other.base_url, "model": "replica-model", "api_key": "sk-replica", "temperature": 0, "max_tokens": 128, "timeout_ms": 10000});
     let (status, saved) = b.send(reqwest::Method::PUT, "/api/v1/settings/llm", settings).await;
     assert_eq!(status, 200, "{saved}");
@@ -124,7 +124,7 @@ async fn two_replicas_share_one_postgres_store() {
 #[tokio::test]
 async fn sigterm_lets_an_ask_finish_and_metrics_can_have_their_own_port() {
     let store_url = pg_db_url(&create_pg_database("SELECT 1").await);
-    let stub = StubLlm::start(vec![Reply::Slow(Duration::from_secs(2), Box::new(answer("SELECT count(*) AS n FROM orders", "Counts orders.")))]).await;
+    let stub = StubLlm::start(vec![Reply::Slow(Duration::from_secs(2), Box::new(answer("SELECT count(*) AS n FROM orders")))]).await;
     let metrics_port = free_port();
     let mut app = Replica::start_with(&store_url, &stub.base_url, &["--metrics-port", &metrics_port.to_string()]).await;
     let cookie = app.sign_in().await;

@@ -18,7 +18,7 @@ fn provider(base_url: &str, extra: Value) -> Value {
 
 #[tokio::test]
 async fn a_model_set_in_settings_answers_and_its_key_never_comes_back() {
-    let stub = StubLlm::start(vec![Reply::Plain("OK".into()), answer("SELECT count(*) AS n FROM products", "Counts products.")]).await;
+    let stub = StubLlm::start(vec![Reply::Plain("OK".into()), answer("SELECT count(*) AS n FROM products")]).await;
     let app = spawn_app(StoreKind::Sqlite, &[]).await;
     let id = app.demo_id().await;
     let (status, view) = app.get("/api/v1/settings/llm").await;

@@ -14,7 +14,7 @@ fn prompt_of(request: &Value) -> String {
 
 #[tokio::test]
 async fn history_lists_my_runs_searchably_and_only_mine() {
-    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM products", "Counts products.")]).await;
+    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM products")]).await;
     let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
     let demo = app.demo_id().await;
     assert_eq!(app.post(&format!("/api/v1/datasources/{demo}/sql"), json!({"sql": "SELECT id FROM customers LIMIT 7"})).await.0, 200);
@@ -43,8 +43,8 @@ async fn history_lists_my_runs_searchably_and_only_mine() {
 #[tokio::test]
 async fn verified_answers_are_checked_kept_per_author_and_guide_similar_questions() {
     let stub = StubLlm::start(vec![
-        answer("SELECT p.name FROM products p JOIN order_items i ON i.product_id = p.id GROUP BY p.name ORDER BY sum(i.quantity) DESC LIMIT 3", "Top sellers."),
-        answer("SELECT count(*) FROM employees", "Counts employees."),
+        answer("SELECT p.name FROM products p JOIN order_items i ON i.product_id = p.id GROUP BY p.name ORDER BY sum(i.quantity) DESC LIMIT 3"),
+        answer("SELECT count(*) FROM employees"),
     ])
     .await;
     let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
@@ -106,7 +106,7 @@ async fn verified_answers_are_checked_kept_per_author_and_guide_similar_question
 /// only after an admin approved it, and an edit needs approval again.
 #[tokio::test]
 async fn a_shared_answer_reaches_other_prompts_only_once_an_admin_approved_it() {
-    let reply = || answer("SELECT count(*) FROM orders", "Counts orders.");
+    let reply = || answer("SELECT count(*) FROM orders");
     let stub = StubLlm::start(vec![reply(), reply(), reply()]).await;
     let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
     let demo = app.demo_id().await;
@@ -143,8 +143,8 @@ async fn a_shared_answer_reaches_other_prompts_only_once_an_admin_approved_it() 
 async fn the_eval_command_runs_a_datasources_verified_answers_as_a_test_suite() {
     let stub = StubLlm::start(vec![
         // Pairs run in question order: customers is answered right, employees wrong.
-        answer("SELECT count(*) AS n FROM customers", "Counts customers."),
-        answer("SELECT count(*) AS n FROM products", "Counts products (wrong table)."),
+        answer("SELECT count(*) AS n FROM customers"),
+        answer("SELECT count(*) AS n FROM products"),
     ])
     .await;
     let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
@@ -178,7 +178,7 @@ async fn the_eval_command_runs_a_datasources_verified_answers_as_a_test_suite() 
 #[tokio::test]
 async fn a_verified_answer_with_new_values_answers_without_the_model() {
     // The one scripted reply is for the question that is not a lookup.
-    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM customers", "Counts customers.")]).await;
+    let stub = StubLlm::start(vec![answer("SELECT count(*) AS n FROM customers")]).await;
     let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url]).await;
     let demo = app.demo_id().await;
     let sql = "SELECT count(*) AS customers FROM customers WHERE city = 'Lisbon' AND signed_up_at >= '2023-01-01'";

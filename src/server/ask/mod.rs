@@ -22,6 +22,7 @@ use crate::{
 pub mod candidates;
 pub mod events;
 pub mod examples;
+mod explain;
 pub mod hints;
 pub mod lookup;
 pub mod prompt;
@@ -340,7 +341,13 @@ impl AskService {
         let structured = answer_schema();
         let schema = (format == prompt::AnswerFormat::Json).then_some(&structured);
         let mut attempts: Vec<AskAttempt> = Vec::new();
-        let mut empty_answer: Option<(String, String, QueryResult)> = None;
+        let mut empty_answer: Option<(String, QueryResult)> = None;
+        let answered = |sql: String, result: QueryResult, attempts: Vec<AskAttempt>| Answered {
+            explanation: explain::describe(&sql, dialect),
+            sql,
+            result,
+            attempts,
+        };
         // The latest failed reply and the correction asked for it.
         let mut correction: Option<(String, String)> = None;
         let mut repeated = false;
@@ -369,8 +376,8 @@ impl AskService {
             };
             // The same query after "no rows": the model says no rows is the answer.
             if empty_answer.as_ref().is_some_and(|(sql, ..)| squash(sql) == squash(&answer.sql)) {
-                let (sql, explanation, result) = empty_answer.take().expect("checked");
-                return Ok(Answered { sql, explanation, result, attempts });
+                let (sql, result) = empty_answer.take().expect("checked");
+                return Ok(answered(sql, result, attempts));
             }
             // The same failed query again would fail the same way: say so instead of running it.
             let same = |a: &AskAttempt| a.sql.as_deref().is_some_and(|sql| squash(sql) == squash(&answer.sql));
@@ -406,7 +413,7 @@ impl AskService {
                 answer.sql = repaired;
             }
             // The failed query as the model should see it (after any repair).
-            let shown_reply = format.render(&answer.sql, &answer.explanation);
+            let shown_reply = format.render(&answer.sql);
             match outcome {
                 Ok(result) if result.row_count == 0 && n + 1 < max_attempts && empty_answer.is_none() => {
                     let failed = AskAttempt { sql: Some(answer.sql.clone()), error: "the query returned no rows".into() };
@@ -418,9 +425,9 @@ impl AskService {
                          If no rows is the right answer, reply with the same query."
                             .into(),
                     ));
-                    empty_answer = Some((answer.sql, answer.explanation, result));
+                    empty_answer = Some((answer.sql, result));
                 }
-                Ok(result) => return Ok(Answered { sql: answer.sql, explanation: answer.explanation, result, attempts }),
+                Ok(result) => return Ok(answered(answer.sql, result, attempts)),
                 Err(e @ (AppError::SqlRejected(_) | AppError::Query(_) | AppError::QueryTimeout(_))) => {
                     let msg = e.public_message();
                     let hint = hints::for_error(&msg, &answer.sql, shown).map(|h| format!(" Hint: {h}.")).unwrap_or_default();
@@ -433,8 +440,8 @@ impl AskService {
                 Err(other) => return Err(other),
             }
         }
-        if let Some((sql, explanation, result)) = empty_answer {
-            return Ok(Answered { sql, explanation, result, attempts });
+        if let Some((sql, result)) = empty_answer {
+            return Ok(answered(sql, result, attempts));
         }
         let last = attempts.last().map(|a| a.error.clone()).unwrap_or_default();
         Err(AppError::Llm(format!("no working query after {max_attempts} attempts; the last error was: {last}")))

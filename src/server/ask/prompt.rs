@@ -56,13 +56,14 @@ pub fn render_table(t: &SchemaTable, with_values: bool) -> String {
     out
 }
 
-/// How the model is asked to shape its reply.
+/// How the model is asked to shape its reply. Either way it writes the SQL and nothing else:
+/// the explanation is read off the query (`explain`), so each reply is shorter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum AnswerFormat {
-    /// `{"sql", "explanation"}`, constrained by the server's structured output when it has one.
+    /// `{"sql": …}`, constrained by the server's structured output when it has one.
     Json,
-    /// A ```sql block, then one sentence: no escaping inside the SQL, which small models
-    /// get wrong more often than large ones.
+    /// A ```sql block: no escaping inside the SQL, which small models get wrong more often
+    /// than large ones.
     SqlBlock,
 }
 
@@ -70,23 +71,16 @@ impl AnswerFormat {
     /// The reply instruction, repeated after corrections.
     pub fn instruction(self) -> &'static str {
         match self {
-            AnswerFormat::Json => {
-                "Reply with JSON only: {\"sql\": \"<one SELECT query>\", \"explanation\": \"<one short sentence for a non-technical reader>\"}"
-            }
-            AnswerFormat::SqlBlock => {
-                "Reply with the query in one ```sql code block, then one short sentence for a non-technical reader saying what it returns."
-            }
+            AnswerFormat::Json => "Reply with JSON only: {\"sql\": \"<one SELECT query>\"}",
+            AnswerFormat::SqlBlock => "Reply with the query in one ```sql code block and nothing else.",
         }
     }
 
     /// An earlier answer as the assistant would have written it.
-    pub fn render(self, sql: &str, explanation: &str) -> String {
+    pub fn render(self, sql: &str) -> String {
         match self {
-            AnswerFormat::Json => {
-                let answer = ModelAnswer { sql: sql.to_string(), explanation: explanation.to_string() };
-                serde_json::to_string(&answer).unwrap_or_default()
-            }
-            AnswerFormat::SqlBlock => format!("```sql\n{sql}\n```\n{explanation}").trim_end().to_string(),
+            AnswerFormat::Json => serde_json::to_string(&ModelAnswer { sql: sql.to_string() }).unwrap_or_default(),
+            AnswerFormat::SqlBlock => format!("```sql\n{sql}\n```"),
         }
     }
 }
@@ -112,7 +106,7 @@ pub fn question_turn(input: &PromptInput<'_>, question: &str) -> String {
     let ddl: Vec<String> = tables.iter().map(|t| render_table(t, with_values)).collect();
     let reply = match format {
         AnswerFormat::Json => "Reply with the JSON object only.",
-        AnswerFormat::SqlBlock => "Reply with the ```sql block and one sentence.",
+        AnswerFormat::SqlBlock => "Reply with the ```sql block only.",
     };
     // Examples come after the schema, so the schema stays a prefix the model server can cache.
     let examples = if examples.is_empty() {
@@ -163,7 +157,7 @@ pub fn build_messages(input: &PromptInput<'_>, question: &str) -> Vec<ChatMessag
     for turn in input.history {
         messages.push(ChatMessage::user(format!("Question: {}", turn.question)));
         if let Some(sql) = &turn.sql {
-            messages.push(ChatMessage::assistant(input.format.render(sql, "")));
+            messages.push(ChatMessage::assistant(input.format.render(sql)));
         }
     }
     messages.push(ChatMessage::user(question_turn(input, question)));

@@ -1,12 +1,11 @@
-//! Reading `{sql, explanation}` out of a model's reply: strict JSON first, then the shapes
-//! small models produce anyway (fenced JSON, a fenced SQL block, bare SQL).
+//! Reading the SQL out of a model's reply: strict JSON `{"sql"}` first, then the shapes small
+//! models produce anyway (fenced JSON, a fenced SQL block, bare SQL). Any prose around it, or an
+//! `explanation` the model adds unasked, is dropped: the explanation shown is read off the query.
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelAnswer {
     pub sql: String,
-    #[serde(default)]
-    pub explanation: String,
 }
 
 /// The JSON schema requested through `response_format`.
@@ -14,10 +13,9 @@ pub fn answer_schema() -> serde_json::Value {
     serde_json::json!({
         "type": "object",
         "properties": {
-            "sql": {"type": "string", "description": "one read-only SQL query"},
-            "explanation": {"type": "string", "description": "one or two sentences for a non-technical reader"}
+            "sql": {"type": "string", "description": "one read-only SQL query"}
         },
-        "required": ["sql", "explanation"],
+        "required": ["sql"],
         "additionalProperties": false
     })
 }
@@ -51,16 +49,11 @@ pub fn parse_answer(reply: &str) -> Result<ModelAnswer, String> {
         }
     }
     if let Some(sql) = strip_fence(text, "sql") {
-        // The sentence may come before the block or after it.
-        let open = text.find("```").unwrap_or(0);
-        let after_open = &text[open + 3..];
-        let close = after_open.find("```").map_or(text.len(), |i| open + 3 + i + 3);
-        let explanation = format!("{} {}", text[..open].trim(), text[close.min(text.len())..].trim()).trim().to_string();
-        return Ok(ModelAnswer { sql: sql.to_string(), explanation });
+        return Ok(ModelAnswer { sql: sql.to_string() });
     }
     let upper = text.to_ascii_uppercase();
     if upper.starts_with("SELECT") || upper.starts_with("WITH") {
-        return Ok(ModelAnswer { sql: text.to_string(), explanation: String::new() });
+        return Ok(ModelAnswer { sql: text.to_string() });
     }
     Err("the model replied with prose instead of a SQL query".into())
 }
@@ -72,16 +65,15 @@ mod tests {
     #[test]
     fn reads_the_shapes_models_produce() {
         let a = parse_answer(r#"{"sql": "SELECT 1", "explanation": "one"}"#).unwrap();
-        assert_eq!(a, ModelAnswer { sql: "SELECT 1".into(), explanation: "one".into() });
+        assert_eq!(a, ModelAnswer { sql: "SELECT 1".into() }, "an explanation the model adds unasked is dropped");
         let a = parse_answer("Here you go:\n```json\n{\"sql\": \"SELECT 2\", \"explanation\": \"two\"}\n```").unwrap();
         assert_eq!(a.sql, "SELECT 2");
         let a = parse_answer("Sure! {\"sql\": \"SELECT 3\", \"explanation\": \"x\"} Hope it helps").unwrap();
         assert_eq!(a.sql, "SELECT 3");
         let a = parse_answer("This counts rows.\n```sql\nSELECT count(*) FROM t;\n```").unwrap();
         assert_eq!(a.sql, "SELECT count(*) FROM t;");
-        assert_eq!(a.explanation, "This counts rows.");
         let a = parse_answer("```sql\nSELECT 4\n```\nThe number four.").unwrap();
-        assert_eq!((a.sql.as_str(), a.explanation.as_str()), ("SELECT 4", "The number four."));
+        assert_eq!(a.sql, "SELECT 4");
         assert_eq!(parse_answer("select * from t").unwrap().sql, "select * from t");
     }
 

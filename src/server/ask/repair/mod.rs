@@ -3,7 +3,10 @@
 //! HAVING. Every repair reads the query with sqlparser, decides on the tree which identifiers
 //! change, and edits only their spans in the text as written (the rest stays as the model
 //! wrote it). The repaired query goes through the guard again like any other.
-use sqlparser::{ast::Statement, parser::Parser};
+use sqlparser::{
+    ast::{Query, Statement},
+    parser::Parser,
+};
 
 use crate::{app::model::SchemaTable, server::guard::SqlDialect};
 
@@ -32,4 +35,12 @@ fn parse(sql: &str, preferred: Option<SqlDialect>) -> Option<Statement> {
         let mut statements = Parser::parse_sql(dialect.parser_dialect().as_ref(), sql).ok()?;
         (statements.len() == 1).then(|| statements.remove(0))
     })
+}
+
+/// The query in `sql` when it is one, read the same way (for its shape only: explanations).
+pub(super) fn parse_query(sql: &str, preferred: Option<SqlDialect>) -> Option<Box<Query>> {
+    match parse(sql, preferred)? {
+        Statement::Query(query) => Some(query),
+        _ => None,
+    }
 }
