@@ -4,7 +4,7 @@
 //! tokens on the SQL alone. Readings that disagree differ in exactly the clause that differs.
 use sqlparser::ast::{
     Distinct, DuplicateTreatment, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
-    GroupByExpr, LimitClause, ObjectName, OrderByKind, OrderBySort, Query, Select, SelectItem,
+    GroupByExpr, LimitClause, ObjectName, ObjectNamePart, OrderByKind, OrderBySort, Query, Select, SelectItem,
     SetExpr, TableFactor,
 };
 
@@ -164,15 +164,13 @@ fn tables(select: &Select) -> Vec<String> {
     names
 }
 
+/// The last part of a dotted name, unquoted (`shop."Orders"` → `Orders`).
 fn last_part(name: &ObjectName) -> String {
-    name.0
-        .last()
-        .map(|p| {
-            p.to_string()
-                .trim_matches(|c| c == '"' || c == '`')
-                .to_string()
-        })
-        .unwrap_or_default()
+    match name.0.last() {
+        Some(ObjectNamePart::Identifier(ident)) => ident.value.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
 }
 
 /// An output column as the result table heads it, with what it computes when that is not
