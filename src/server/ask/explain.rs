@@ -4,7 +4,7 @@
 //! tokens on the SQL alone. Readings that disagree differ in exactly the clause that differs.
 use sqlparser::ast::{
     Distinct, DuplicateTreatment, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
-    GroupByExpr, LimitClause, ObjectName, ObjectNamePart, OrderByKind, OrderBySort, Query, Select, SelectItem,
+    GroupByExpr, LimitClause, ObjectName, OrderByKind, OrderBySort, Query, Select, SelectItem,
     SetExpr, TableFactor,
 };
 
@@ -166,11 +166,7 @@ fn tables(select: &Select) -> Vec<String> {
 
 /// The last part of a dotted name, unquoted (`shop."Orders"` → `Orders`).
 fn last_part(name: &ObjectName) -> String {
-    match name.0.last() {
-        Some(ObjectNamePart::Identifier(ident)) => ident.value.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    }
+    repair::last_part(name).map(|ident| ident.value.clone()).unwrap_or_default()
 }
 
 /// An output column as the result table heads it, with what it computes when that is not

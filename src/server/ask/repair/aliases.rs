@@ -31,7 +31,8 @@ struct Reader<'a, 't> {
     wildcard_qualifiers: Vec<Ident>,
 }
 
-fn last_part(name: &ObjectName) -> Option<&Ident> {
+/// The last part of a dotted name as parsed (unquoted), when it is a plain identifier.
+pub(in crate::server::ask) fn last_part(name: &ObjectName) -> Option<&Ident> {
     match name.0.last()? {
         ObjectNamePart::Identifier(ident) => Some(ident),
         _ => None,

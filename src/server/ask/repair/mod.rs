@@ -15,6 +15,7 @@ pub(super) mod edits;
 mod output_names;
 
 pub use aliases::{relations, repair_alias, repair_reserved_alias};
+pub(super) use aliases::last_part;
 pub use output_names::inline_output_name;
 
 /// A failed query fixed without the model, and what was done; None when it is not a slip
