@@ -96,15 +96,18 @@ async fn an_empty_result_gets_one_more_look() {
 }
 
 #[tokio::test]
-async fn a_repeated_failed_query_is_not_run_again_and_a_repeated_empty_one_is_the_answer() {
-    let stub = StubLlm::start(vec![
-        answer("SELECT sum(totl) FROM orders"),
-        answer("select  sum(totl)\nfrom orders;"),
-        answer("SELECT * FROM customers WHERE city = 'Atlantis'"),
-        answer("SELECT * FROM customers WHERE city = 'Atlantis'"),
-    ])
+async fn a_repeated_failed_query_is_not_run_again_but_asked_afresh_and_a_repeated_empty_one_is_the_answer() {
+    // One candidate, so the only sampled request is the fresh ask after the repeat.
+    let stub = StubLlm::start_with_samples(
+        vec![
+            answer("SELECT sum(totl) FROM orders"),
+            answer("select  sum(totl)\nfrom orders;"),
+            answer("SELECT * FROM customers WHERE city = 'Atlantis'"),
+        ],
+        vec![answer("SELECT * FROM customers WHERE city = 'Atlantis'")],
+    )
     .await;
-    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--ask-max-attempts", "4"]).await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--ask-max-attempts", "4", "--ask-candidates", "1"]).await;
     let id = app.demo_id().await;
     let (status, r) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "customers in atlantis"})).await;
     assert_eq!(status, 200, "{r}");
@@ -114,11 +117,13 @@ async fn a_repeated_failed_query_is_not_run_again_and_a_repeated_empty_one_is_th
     assert!(errors[0].contains("no such column"));
     assert!(errors[1].starts_with("the same query as before; it failed with: ") && errors[1].contains("no such column"), "{errors:?}");
     assert_eq!(errors[2], "the query returned no rows");
-    let requests = stub.requests();
-    assert_eq!(requests.len(), 4);
-    assert!(last_user_message(&requests[2]).contains("Do not repeat it"), "{}", last_user_message(&requests[2]));
+    let (requests, fresh) = (stub.requests(), stub.sampled_requests());
+    assert_eq!((requests.len(), fresh.len()), (3, 1), "the repeat was not run; the question was asked afresh once");
+    // The fresh ask is the question's first prompt, sampled with a seed of its own.
+    assert_eq!(fresh[0]["messages"], requests[0]["messages"], "a fresh ask, not the failed conversation");
+    assert!(fresh[0]["seed"].is_u64() && fresh[0]["temperature"].as_f64().unwrap() > 0.5, "{}", fresh[0]);
     let temperature = |i: usize| requests[i]["temperature"].as_f64().unwrap();
-    assert!(temperature(2) > 0.5 && temperature(1) < 0.5 && temperature(3) < 0.5, "variety only right after a repeat");
+    assert!(temperature(1) < 0.5 && temperature(2) < 0.5, "variety only right after a repeat");
 }
 
 #[tokio::test]

@@ -3,7 +3,13 @@
 //! error text the ask pipeline would see is handed to `hints::for_error` with the schema the
 //! app read. A hint that misreads its message (the GROUP BY error once got an "unknown column"
 //! hint) fails here, not in an eval run.
-use databaseai::{app::model::SchemaInfo, server::ask::hints::for_error};
+use databaseai::{
+    app::model::SchemaInfo,
+    server::{
+        ask::{hints::for_error, repair::repair},
+        guard::SqlDialect,
+    },
+};
 use serde_json::json;
 
 use crate::{
@@ -56,16 +62,53 @@ async fn each_postgres_hint_answers_the_real_message() {
         ("SELECT c.name, count(*) FROM customer c JOIN sale s ON s.customer_id = c.id GROUP BY c.city", &["c.name is selected or ordered by outside an aggregate", "add c.name to GROUP BY"]),
         ("SELECT id FROM customer c JOIN sale s ON s.customer_id = c.id", &["id is a column of c (customer) and s (sale)", "e.g. c.id"]),
         ("SELECT x.name FROM customer c", &["x is used but never defined in FROM or JOIN (defined: c (customer))"]),
-        ("SELECT EXTRACT(YEAR FROM joined_unix) FROM customer", &["EXTRACT works on dates"]),
+        // Date functions on a number or text column: the column named, with the expression rewritten.
+        ("SELECT EXTRACT(YEAR FROM joined_unix) FROM customer", &["joined_unix is customer.joined_unix of type bigint, not a date: if it counts Unix seconds, write EXTRACT(YEAR FROM to_timestamp(joined_unix))"]),
+        ("SELECT date_trunc('month', c.month_name) FROM customer c", &["c.month_name is customer.month_name of type text", "not a date: write date_trunc('month', "]),
+        // No column to name: the general advice.
+        ("SELECT EXTRACT(YEAR FROM (SELECT count(*) FROM customer))", &["EXTRACT works on dates"]),
         ("SELECT round(amount, 2) FROM sale", &["ROUND(value::numeric, 2)"]),
-        ("SELECT joined_unix - INTERVAL '1 day' FROM customer", &["a number used as a date", "to_timestamp(col)"]),
-        ("SELECT * FROM customer WHERE month_name >= CURRENT_DATE", &["to_date(col, 'Month')"]),
+        ("SELECT joined_unix - INTERVAL '1 day' FROM customer", &["write to_timestamp(joined_unix) - INTERVAL '1 day'"]),
+        ("SELECT (SELECT count(*) FROM customer) - INTERVAL '1 day'", &["a number used as a date", "to_timestamp(col)"]),
+        // A one-column subquery stands for its column.
+        ("SELECT now() - (SELECT min(joined_unix) FROM customer)", &["write now() - to_timestamp((SELECT min(joined_unix) FROM customer))"]),
+        ("SELECT * FROM customer WHERE month_name >= CURRENT_DATE", &["month_name is customer.month_name of type text", "write to_date(month_name, 'Month') >= CURRENT_DATE"]),
         ("SELECT * FROM sale WHERE (now() - sold_at) > 30", &["an interval cannot be compared with a number"]),
-        ("SELECT date_trunc('month', joined_unix) FROM customer", &["date_trunc(unknown, bigint) does not exist: a number used as a date"]),
+        ("SELECT date_trunc('month', joined_unix) FROM customer", &["write date_trunc('month', to_timestamp(joined_unix))"]),
         ("SELECT * FROM customer WHERE month_name = 3", &["a text column is compared with a number"]),
         ("SELECT abs(extract(day FROM (now() - (SELECT min(joined) FROM customer))) AS d", &["the query opens 6 parentheses and closes 5"]),
     ];
     check(&app, &id, cases).await;
+}
+
+/// Repairs made without the model, against the real server's messages: each fires, and the
+/// query it makes runs.
+#[tokio::test]
+async fn each_postgres_repair_answers_the_real_message_and_runs() {
+    let db = create_pg_database(
+        "CREATE TABLE member (uid bigint PRIMARY KEY, user_id text UNIQUE, name text);
+         CREATE TABLE post (pid int PRIMARY KEY, user_id text, posted date);
+         INSERT INTO member VALUES (1, 'u1', 'Ana'); INSERT INTO post VALUES (10, 'u1', '2024-01-02');",
+    )
+    .await;
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let id = app.add_pg_datasource("repairs", &db, "postgres").await;
+    let schema = schema_of(&app, &id).await;
+    let tables: Vec<_> = schema.tables.iter().collect();
+    let cases = [
+        // bigint = text: the member's text key of the same name is the one meant.
+        ("SELECT m.name, count(*) AS posts FROM member m JOIN post p ON m.uid = p.user_id GROUP BY m.name", "the join was made on the key of the same type"),
+        // One row of aggregates ordered by a column it does not show.
+        ("SELECT count(*) FROM post WHERE posted >= '2024-01-01' ORDER BY posted DESC LIMIT 1", "the ORDER BY of a one-row aggregate was dropped"),
+    ];
+    for (sql, expected) in cases {
+        let message = error_of(&app, &id, sql).await;
+        let (repaired, how) = repair(&message, sql, &tables, SqlDialect::Postgres).unwrap_or_else(|| panic!("no repair for {message:?} ({sql})"));
+        assert_eq!(how, expected, "{message}");
+        let (status, body) = app.post(&format!("/api/v1/datasources/{id}/sql"), json!({ "sql": repaired })).await;
+        assert_eq!(status, 200, "{repaired}: {body}");
+        assert_eq!(body["row_count"], 1, "{repaired}: {body}");
+    }
 }
 
 #[tokio::test]

@@ -22,6 +22,7 @@ use crate::{
 pub mod candidates;
 pub mod events;
 pub mod examples;
+mod columns;
 mod explain;
 pub mod hints;
 pub mod lookup;
@@ -36,7 +37,7 @@ pub const MAX_QUESTION_CHARS: usize = 2_000;
 /// Prompt budget for schema text, in characters (about 3.5k tokens, under half of an 8k-token
 /// context, leaving room for corrections).
 pub const SCHEMA_BUDGET_CHARS: usize = 12_000;
-/// Sampling temperature for the attempt after the model repeated a failed query.
+/// Sampling temperature for the fresh attempt after the model repeated a failed query.
 const REPEAT_TEMPERATURE: f32 = 0.7;
 /// Values of the database named by the question, shown at most.
 const MAX_VALUE_HINTS: usize = 8;
@@ -359,9 +360,14 @@ impl AskService {
                 messages.push(ChatMessage::user(request.clone()));
             }
             let mut on_token = |text: &str| progress(AskEvent::Token { text: text.to_string() });
-            // After the model repeated a failed query, the same prompt at temperature 0 would
-            // only repeat it again.
-            let sampling = if repeated { Sampling { temperature: sampling.temperature.max(REPEAT_TEMPERATURE), ..sampling } } else { sampling };
+            // After the model repeated a failed query, the question is asked afresh and sampled
+            // (a seed of its own per attempt): the same conversation, even sampled, mostly
+            // brings the same query back (measured: docs/eval.md, 2026-12-01 second session).
+            let sampling = if repeated {
+                Sampling { temperature: sampling.temperature.max(REPEAT_TEMPERATURE), seed: Some(1_000 * (sampling.seed.unwrap_or(0) + 1) + u64::from(n)) }
+            } else {
+                sampling
+            };
             let reply = llm.chat_at(&messages, schema, sampling, &mut on_token).await.map_err(|e| AppError::Llm(e.to_string()))?;
             repeated = false;
             let mut answer = match parse_answer(&reply) {
@@ -386,14 +392,7 @@ impl AskService {
                 let failed = AskAttempt { sql: Some(answer.sql.clone()), error: format!("the same query as before; it failed with: {}", earlier.error) };
                 progress(AskEvent::AttemptFailed { attempt: failed.clone() });
                 attempts.push(failed);
-                correction = Some((
-                    reply,
-                    format!(
-                        "That is the query that already failed with: {}. Do not repeat it: write a different query, using only the schema's tables and columns. {}",
-                        earlier.error,
-                        format.instruction()
-                    ),
-                ));
+                correction = None;
                 continue;
             }
             progress(AskEvent::Running { sql: answer.sql.clone() });

@@ -5,6 +5,8 @@
 use super::repair::relations;
 use crate::app::model::SchemaTable;
 
+mod date_columns;
+
 /// The unknown identifier in a PostgreSQL, MySQL / MariaDB or SQLite error message.
 pub fn unknown_identifier(error: &str) -> Option<(&'static str, String)> {
     // Only the message itself: PostgreSQL's appended hint names a *different* column.
@@ -98,6 +100,9 @@ pub fn for_error(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<Stri
         ));
     }
     let lower = error.to_lowercase();
+    if let Some(h) = date_columns::hint(&lower, sql, tables) {
+        return Some(h);
+    }
     if (lower.contains("extract(unknown,") || lower.contains("date_part(unknown,")) && (lower.contains("integer)") || lower.contains("bigint)") || lower.contains("numeric)")) {
         return Some(
             "EXTRACT works on dates, timestamps and intervals, and its argument here is a number. In PostgreSQL date - date is already a whole number of days, and a year kept as a number is compared directly (year = 2020)"
