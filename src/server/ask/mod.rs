@@ -512,6 +512,14 @@ pub(crate) mod fixtures {
                 .collect(),
         }
     }
+
+    /// `t` with the named columns given these types.
+    pub fn typed(mut t: SchemaTable, types: &[(&str, &str)]) -> SchemaTable {
+        for (name, data_type) in types {
+            t.columns.iter_mut().find(|c| c.name == *name).expect("column").data_type = data_type.to_string();
+        }
+        t
+    }
 }
 
 #[cfg(test)]

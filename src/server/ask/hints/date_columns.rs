@@ -6,9 +6,12 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{visit_expressions, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments};
 
-use super::super::{
-    columns::{is_number, resolve},
-    repair::{last_part, parse_query, relations},
+use super::{
+    super::{
+        columns::{is_number, resolve},
+        repair::{last_part, parse_query, relations},
+    },
+    operator_types, without_hint,
 };
 use crate::app::model::{SchemaColumn, SchemaTable};
 
@@ -20,11 +23,10 @@ const MAX_COLUMNS: usize = 2;
 /// The hint for a PostgreSQL date slip on a number or text column, when the failed query says
 /// which column. `lower` is the lower-cased error message.
 pub fn hint(lower: &str, sql: &str, tables: &[&SchemaTable]) -> Option<String> {
-    let message = lower.split(" (hint:").next().unwrap_or(lower);
+    let message = without_hint(lower);
     let date_call = message.contains("does not exist")
         && DATE_FUNCTIONS.iter().any(|f| message.contains(&format!("function {f}(")) || message.contains(&format!("function pg_catalog.{f}(")));
-    let date_operator = message.contains("operator does not exist: ")
-        && ["interval", "timestamp", "date"].iter().any(|t| message.split("operator does not exist: ").nth(1).is_some_and(|rest| rest.contains(t)));
+    let date_operator = operator_types(lower).is_some_and(|(left, _, right)| ["interval", "timestamp", "date"].iter().any(|t| left.contains(t) || right.contains(t)));
     if !(date_call || date_operator) {
         return None;
     }
@@ -185,13 +187,13 @@ fn replace_word(text: &str, word: &str, with: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::ask::fixtures::table;
+    use crate::server::ask::fixtures::{self, table};
 
-    fn typed(mut t: SchemaTable, types: &[(&str, &str, Option<&str>)]) -> SchemaTable {
-        for (name, data_type, comment) in types {
-            let c = t.columns.iter_mut().find(|c| c.name == *name).expect("column");
-            c.data_type = data_type.to_string();
-            c.comment = comment.map(str::to_string);
+    /// `t` with the named columns given these types and descriptions.
+    fn typed(t: SchemaTable, types: &[(&str, &str, Option<&str>)]) -> SchemaTable {
+        let mut t = fixtures::typed(t, &types.iter().map(|(name, data_type, _)| (*name, *data_type)).collect::<Vec<_>>());
+        for (name, _, comment) in types {
+            t.columns.iter_mut().find(|c| c.name == *name).expect("column").comment = comment.map(str::to_string);
         }
         t
     }

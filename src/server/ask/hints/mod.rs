@@ -132,7 +132,7 @@ pub fn for_error(error: &str, sql: &str, tables: &[&SchemaTable]) -> Option<Stri
 /// The column a GROUP BY error names: PostgreSQL's `column "c.name" must appear in the GROUP BY
 /// clause …`, MySQL's `… contains nonaggregated column 'shop.c.name' which is not functionally
 /// dependent …` (the database name dropped).
-fn ungrouped_column(error: &str) -> Option<String> {
+pub(in crate::server::ask) fn ungrouped_column(error: &str) -> Option<String> {
     if error.contains("must appear in the GROUP BY clause") {
         let rest = &error[error.find("column \"")? + "column \"".len()..];
         return Some(rest[..rest.find('"')?].to_string());
@@ -156,16 +156,16 @@ fn text_number_hint(lower: &str) -> Option<String> {
 }
 
 /// The message without PostgreSQL's appended hint (lower-cased input stays lower-cased).
-fn without_hint(lower: &str) -> &str {
+pub(in crate::server::ask) fn without_hint(lower: &str) -> &str {
     lower.split(" (hint:").next().unwrap_or(lower)
 }
 
-fn is_number_type(t: &str) -> bool {
+pub(in crate::server::ask) fn is_number_type(t: &str) -> bool {
     ["integer", "bigint", "smallint", "numeric", "double precision", "real"].contains(&t)
 }
 
 /// `operator does not exist: timestamp with time zone - bigint` as (left type, operator, right type).
-fn operator_types(lower: &str) -> Option<(String, &str, String)> {
+pub(in crate::server::ask) fn operator_types(lower: &str) -> Option<(String, &str, String)> {
     let rest = without_hint(lower).split("operator does not exist: ").nth(1)?;
     let words: Vec<&str> = rest.split_whitespace().collect();
     let op = words.iter().position(|w| w.chars().all(|c| "+-*/<>=!~|&".contains(c)))?;

@@ -13,7 +13,10 @@ use super::{
 use crate::{
     app::model::{SchemaColumn, SchemaTable},
     server::{
-        ask::columns::{is_number, resolve},
+        ask::{
+            columns::{is_number, resolve},
+            hints::{is_number_type, operator_types},
+        },
         guard::SqlDialect,
         schema::is_text_type,
     },
@@ -22,12 +25,11 @@ use crate::{
 /// The query with the mistyped join key replaced, or None when the error is not a comparison
 /// of a number with text, or the query has no single such key to replace.
 pub(super) fn matched(error: &str, sql: &str, tables: &[&SchemaTable], dialect: Option<SqlDialect>) -> Option<String> {
-    let message = error.to_lowercase();
-    let types = message.split(" (hint:").next()?.split("operator does not exist: ").nth(1)?;
-    let (left, right) = types.split_once(" = ")?;
-    let number = |t: &str| ["integer", "bigint", "smallint", "numeric", "double precision", "real"].contains(&t.trim());
-    let text = |t: &str| t.trim() == "text" || t.trim().starts_with("character");
-    if !((number(left) && text(right)) || (text(left) && number(right))) {
+    let lower = error.to_lowercase();
+    let (left, op, right) = operator_types(&lower)?;
+    let text = |t: &str| t == "text" || t.starts_with("character");
+    let number_and_text = (is_number_type(&left) && text(&right)) || (text(&left) && is_number_type(&right));
+    if op != "=" || !number_and_text {
         return None;
     }
     let statement = parse(sql, dialect)?;
@@ -67,14 +69,7 @@ fn key_fix(side: &Expr, (table, column): (&SchemaTable, &SchemaColumn), other: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::ask::fixtures::table;
-
-    fn typed(mut t: SchemaTable, types: &[(&str, &str)]) -> SchemaTable {
-        for (name, data_type) in types {
-            t.columns.iter_mut().find(|c| c.name == *name).expect("column").data_type = data_type.to_string();
-        }
-        t
-    }
+    use crate::server::ask::fixtures::{table, typed};
 
     #[test]
     fn joins_on_the_key_of_the_same_type() {

@@ -5,16 +5,12 @@
 use sqlparser::ast::{GroupByExpr, SetExpr, Statement};
 
 use super::parse;
-use crate::server::guard::SqlDialect;
+use crate::server::{ask::hints::ungrouped_column, guard::SqlDialect};
 
 /// The query without its ORDER BY, or None when the error is not about a column the outer
 /// query orders by while it aggregates everything into one row.
 pub(super) fn dropped(error: &str, sql: &str, dialect: Option<SqlDialect>) -> Option<String> {
-    let rest = &error[error.find("column \"")? + "column \"".len()..];
-    let column = &rest[..rest.find('"')?];
-    if !rest[column.len()..].starts_with("\" must appear in the GROUP BY clause") {
-        return None;
-    }
+    let column = ungrouped_column(error)?;
     let column = column.rsplit('.').next()?.to_lowercase();
     let Statement::Query(mut query) = parse(sql, dialect)? else { return None };
     let SetExpr::Select(select) = query.body.as_ref() else { return None };
