@@ -30,10 +30,17 @@ test("ask a question, see the corrected answer, follow up, edit the SQL", async 
   await expect(answer.locator(".attempts")).toContainText("no such column");
   await page.screenshot({ path: "test-results/ask-answer.png", fullPage: true });
 
+  // The first answer shown as a chart stays a chart when the next answer arrives.
+  const first = page.getByTestId("answer").first();
+  await first.getByRole("tab", { name: "Chart" }).click();
+  await expect(first.locator("svg.chart-svg")).toBeVisible();
+
   // A follow-up carries the conversation.
   await page.locator("#question").fill("and the least?");
   await page.getByRole("button", { name: "Ask" }).click();
   await expect(answer.locator(".explanation")).toHaveText("Shows name and sold (total of quantity) from order_items and products, for each name, sorted by sold (lowest first), keeping the first 5 rows.");
+  await expect(page.getByTestId("answer")).toHaveCount(2);
+  await expect(first.locator("svg.chart-svg")).toBeVisible();
   const sent = await (await fetch(`${stub}/requests`)).json();
   expect(JSON.stringify(sent[2].messages)).toContain("Which 5 products sold the most units?");
 
@@ -54,6 +61,19 @@ test("a failing model gets a clear message and the page keeps working", async ({
   await expect(page.getByTestId("ask-error").last()).toContainText("HTTP 500: model crashed");
   await page.getByRole("button", { name: "Ask" }).click();
   await expect(page.getByTestId("answer").last().locator(".result-table tbody tr[data-row] td")).toHaveText("2400");
+});
+
+test("a request to change data gets a plain refusal after one model call", async ({ page, consoleProblems }) => {
+  await script([{ sql: "DELETE FROM customers" }, { sql: "SELECT count(*) FROM customers" }]);
+  await openDemo(page);
+  await page.locator("#question").fill("Please delete all customers");
+  await page.getByRole("button", { name: "Ask" }).click();
+  await expect(page.getByTestId("ask-error").last()).toHaveText(
+    "DatabaseAI only reads data, so it does not run DELETE or any other change. Ask a question about the data instead.",
+  );
+  // The stub keeps the requests the user watches (greedy ones): one, and no correction.
+  expect(await (await fetch(`${stub}/requests`)).json()).toHaveLength(1);
+  await page.screenshot({ path: "test-results/ask-refusal.png", fullPage: true });
 });
 
 test("live progress streams the reply, cancel stops the model, conversations reopen", async ({ page, consoleProblems }) => {

@@ -27,8 +27,43 @@ test.describe("signed out", () => {
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/login$/);
+    // A page that needs signing in sends to sign-in, and sign-in leads back to it.
     await page.goto("/settings");
+    await expect(page).toHaveURL(/\/login\?next=%2Fsettings$/);
+    await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
+    await page.locator("input[name=username]").fill(ADMIN.username);
+    await page.locator("input[name=password]").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/settings$/);
+    await expect(page.getByTestId("whoami")).toHaveText("admin · admin");
+  });
+
+  test("Back after signing out shows no signed-in page", async ({ page, consoleProblems }) => {
+    const marker = `kept-out-of-the-cache-${Date.now()}`;
+    await openHydrated(page, "/login");
+    await page.locator("input[name=username]").fill(ADMIN.username);
+    await page.locator("input[name=password]").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByTestId("whoami")).toHaveText("admin · admin");
+    await page.locator(".ds-card", { hasText: "Demo shop" }).getByRole("link", { name: "Open" }).click();
+    await expect(page.locator("textarea#sql")).toBeVisible();
+    // Loaded in full, so the browser has this page's own document to keep (or not).
+    const workbench = page.url();
+    await openHydrated(page, workbench);
+    await page.locator("textarea#sql").fill(`SELECT '${marker}' AS marker`);
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect(page.locator(".result-table tbody tr[data-row] td").last()).toHaveText(marker);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/login$/);
+    // The browser asks the server for the workbench again (nothing signed-in was cached, not
+    // even the whole page) and is sent to sign in.
+    const back = await page.goBack();
+    expect(back, "Back loaded a page from the server").not.toBeNull();
+    expect(back!.request().redirectedFrom()?.url()).toBe(workbench);
+    await expect(page).toHaveURL(/\/login\?next=%2Fdatasources%2F/);
+    expect(await page.content()).not.toContain(marker);
+    await expect(page.getByTestId("whoami")).toHaveCount(0);
   });
 });
 
@@ -75,6 +110,25 @@ test("an admin adds an analyst, who sees the shared demo but no admin pages", as
   expect(await other.content()).not.toContain(secret);
   expect(problems).toEqual([]);
   await analyst.close();
+});
+
+test("deleting an account takes a confirmation; your own has no Delete", async ({ page, consoleProblems }) => {
+  const temp = `temp.user${Date.now() % 100000}`;
+  await openHydrated(page, "/admin");
+  await expect(page.locator(`[data-user=${ADMIN.username}]`)).toContainText("(you)");
+  await expect(page.locator(`[data-user=${ADMIN.username}]`).getByRole("button")).toHaveCount(0);
+  await page.locator("input[name=new_username]").fill(temp);
+  await page.locator("input[name=new_password]").fill("temp-password-1");
+  await page.getByRole("button", { name: "Add account" }).click();
+  await expect(page.getByText(`Added ${temp}.`)).toBeVisible();
+  const row = page.locator(`tr[data-user="${temp}"]`);
+  await row.getByRole("button", { name: "Delete" }).click();
+  await row.getByRole("button", { name: "Keep" }).click();
+  await expect(row).toBeVisible();
+  await row.getByRole("button", { name: "Delete" }).click();
+  await row.getByRole("button", { name: "Confirm delete" }).click();
+  await expect(row).toHaveCount(0);
+  await expect(page.getByText(`Added ${temp}.`)).toHaveCount(0);
 });
 
 test("an admin names a datasource's own functions that queries may call", async ({ page, consoleProblems }) => {

@@ -123,8 +123,15 @@ test("charts: chosen from the result, switchable, downloadable", async ({ page, 
   await expect(svg).toHaveAttribute("data-kind", "bar");
   const bars = await svg.locator("rect.bar").count();
   expect(bars).toBeGreaterThan(1);
+  // Both axes are titled with their columns; values tick at round numbers.
+  expect((await svg.locator("text.axis-title").allTextContents()).sort()).toEqual(["country", "customers"]);
+  await page.screenshot({ path: "test-results/chart-bar.png", fullPage: true });
   await page.locator("select[name=chart_type]").selectOption("pie");
   await expect(svg.locator("path.slice")).toHaveCount(Math.min(bars, 6));
+  await expect(svg.locator("rect.swatch")).toHaveCount(Math.min(bars, 6));
+  // Past six slices the smallest are folded into one, not dropped.
+  await expect(svg.locator("text", { hasText: /^Other \(\d+ more\)/ })).toHaveCount(bars > 6 ? 1 : 0);
+  await page.screenshot({ path: "test-results/chart-pie.png", fullPage: true });
   await page.locator("select[name=chart_type]").selectOption("none");
   await expect(page.getByTestId("no-chart")).toBeVisible();
   await page.locator("select[name=chart_type]").selectOption("bar");

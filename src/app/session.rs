@@ -20,6 +20,24 @@ pub fn use_session() -> SessionResource {
     expect_context::<SessionResource>()
 }
 
+/// The sign-in page's address that leads back to `path_and_query` once signed in.
+pub fn login_path(path_and_query: &str) -> String {
+    if path_and_query == "/" {
+        "/login".into()
+    } else {
+        format!("/login?next={}", percent_encoding::utf8_percent_encode(path_and_query, percent_encoding::NON_ALPHANUMERIC))
+    }
+}
+
+/// Where sign-in leads: the page the person was sent away from when it is a path on this
+/// site, never another site (`//evil.example`, `/\evil.example`, `https://…`).
+pub fn return_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.chars().any(char::is_control) => p.to_string(),
+        _ => "/".into(),
+    }
+}
+
 fn admin(info: &Option<SessionInfo>) -> bool {
     info.as_ref().and_then(|s| s.user.as_ref()).is_some_and(|u| u.is_admin())
 }
@@ -94,5 +112,21 @@ pub fn UserNav() -> impl IntoView {
                 })
             })}
         </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{login_path, return_path};
+
+    #[test]
+    fn sign_in_leads_back_only_to_pages_of_this_site() {
+        assert_eq!(login_path("/"), "/login");
+        assert_eq!(login_path("/datasources/1?q=a b"), "/login?next=%2Fdatasources%2F1%3Fq%3Da%20b");
+        assert_eq!(return_path(Some("/datasources/1?q=a b")), "/datasources/1?q=a b");
+        for hostile in ["//evil.example", "/\\evil.example", "https://evil.example/", "javascript:alert(1)", "/x\nLocation: y", ""] {
+            assert_eq!(return_path(Some(hostile)), "/", "{hostile:?}");
+        }
+        assert_eq!(return_path(None), "/");
     }
 }

@@ -12,6 +12,10 @@ pub enum AppError {
     /// The SQL guard refused the statement; the message names the reason.
     #[error("{0}")]
     SqlRejected(String),
+    /// The model answered a question with a statement that changes data (or the database):
+    /// the question asks for a change, which this app never makes.
+    #[error("DatabaseAI only reads data, so it does not run {0} or any other change. Ask a question about the data instead.")]
+    ChangeRefused(String),
     /// The datasource answered with an error (bad SQL, timeout...). Safe to show:
     /// it is the user's own database talking about the user's own query.
     #[error("{0}")]
@@ -61,6 +65,7 @@ impl AppError {
             AppError::InvalidInput(_) => "invalid_input",
             AppError::NotFound(_) => "not_found",
             AppError::SqlRejected(_) => "sql_rejected",
+            AppError::ChangeRefused(_) => "change_refused",
             AppError::Query(_) => "query_failed",
             AppError::QueryTimeout(_) => "query_timeout",
             AppError::QueryCancelled => "query_cancelled",
@@ -78,7 +83,7 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::InvalidInput(_) | AppError::SqlRejected(_) | AppError::Query(_) => {
+            AppError::InvalidInput(_) | AppError::SqlRejected(_) | AppError::ChangeRefused(_) | AppError::Query(_) => {
                 StatusCode::BAD_REQUEST
             }
             AppError::NotFound(_) => StatusCode::NOT_FOUND,

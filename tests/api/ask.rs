@@ -81,6 +81,23 @@ async fn errors_are_fed_back_with_hints_until_the_query_works() {
 }
 
 #[tokio::test]
+async fn a_request_to_change_data_gets_a_plain_refusal_after_one_answer() {
+    // Were the ask to go on, the next reply would be a working query.
+    let stub = StubLlm::start(vec![answer("DELETE FROM customers"), answer("SELECT count(*) FROM customers")]).await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--ask-max-attempts", "4"]).await;
+    let id = app.demo_id().await;
+    let (status, e) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "Please delete all customers"})).await;
+    assert_eq!((status, e["error"]["code"].as_str()), (400, Some("change_refused")), "{e}");
+    assert_eq!(e["error"]["message"], "DatabaseAI only reads data, so it does not run DELETE or any other change. Ask a question about the data instead.");
+    assert_eq!(stub.requests().len(), 1, "one model call for the answer the user watches, no correction");
+    let (_, check) = app.post(&format!("/api/v1/datasources/{id}/sql"), json!({"sql": "SELECT count(*) FROM customers"})).await;
+    assert!(check["rows"][0][0].as_i64().unwrap() > 0, "nothing was deleted");
+    let (_, log) = app.get("/api/v1/audit").await;
+    let ask = log.as_array().unwrap().iter().find(|e| e["action"] == "ask").expect("the ask is audited");
+    assert_eq!((ask["question"].as_str(), ask["status"].as_str()), (Some("Please delete all customers"), Some("denied")), "{ask}");
+}
+
+#[tokio::test]
 async fn an_empty_result_gets_one_more_look() {
     let stub = StubLlm::start(vec![
         answer("SELECT * FROM customers WHERE city = 'lisbon'"),

@@ -52,8 +52,17 @@ async fn every_api_route_and_server_function_needs_a_session_or_token() {
     let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let r = no_redirect.get(app.url("/")).send().await.unwrap();
     assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/login"));
-    assert_eq!(no_redirect.get(app.url("/login")).send().await.unwrap().status(), 200);
-    assert_eq!(no_redirect.get(app.url("/favicon.svg")).send().await.unwrap().status(), 200);
+    let deep = no_redirect.get(app.url("/settings?tab=model")).send().await.unwrap();
+    assert_eq!(deep.headers()["location"], "/login?next=%2Fsettings%3Ftab%3Dmodel", "sign-in leads back to the page");
+    let login = no_redirect.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+    // Nothing but assets may be kept by a browser's cache (Back after signing out).
+    for r in [&r, &login] {
+        assert_eq!(r.headers()["cache-control"], "no-store", "{}", r.url());
+    }
+    let icon = no_redirect.get(app.url("/favicon.svg")).send().await.unwrap();
+    assert_eq!(icon.status(), 200);
+    assert!(icon.headers().get("cache-control").is_none_or(|v| v != "no-store"), "assets may be cached");
 }
 
 #[tokio::test]

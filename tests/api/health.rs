@@ -30,6 +30,7 @@ async fn pages_render_on_the_server_with_security_headers() {
     let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert!(csp.contains("frame-ancestors 'none'"));
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers()["cache-control"], "no-store", "a signed-in page is never kept in a cache");
     // Strict script policy: no 'unsafe-inline'; inline scripts run only with this response's nonce.
     let script_src = csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap().to_string();
     assert!(!script_src.contains("unsafe-inline"), "{csp}");
@@ -45,6 +46,7 @@ async fn pages_render_on_the_server_with_security_headers() {
     assert!(!again.headers()["content-security-policy"].to_str().unwrap().contains(&nonce), "a new nonce per response");
     let api = app.client.get(app.url("/api/v1/datasources")).send().await.unwrap();
     assert!(!api.headers()["content-security-policy"].to_str().unwrap().contains("nonce-"));
+    assert_eq!(api.headers()["cache-control"], "no-store");
     let r = app.client.get(app.url("/no/such/page")).send().await.unwrap();
     assert_eq!(r.status(), 404);
 }

@@ -27,6 +27,9 @@ enum Reply {
 
 #[derive(Clone)]
 struct ChatTurn {
+    /// Unique on the page, so that adding a turn leaves the earlier ones (and what the person
+    /// chose in them: chart or table, sort, filter) as they were.
+    id: u64,
     question: String,
     reply: Reply,
 }
@@ -68,13 +71,19 @@ pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<
     let thread = RwSignal::new(Vec::<ChatTurn>::new());
     let live = RwSignal::new(None::<LiveAsk>);
     let list_version = RwSignal::new(0u32);
+    let turn_ids = StoredValue::new(0u64);
+    let new_turn = move |question: String, reply: Reply| {
+        let id = turn_ids.get_value();
+        turn_ids.set_value(id + 1);
+        ChatTurn { id, question, reply }
+    };
 
     let finish = move |asked: String, reply: Reply| {
         // A failed question goes back into the box, so trying again is one click.
         if matches!(reply, Reply::Error(_)) && question.with_untracked(String::is_empty) {
             question.try_set(asked.clone());
         }
-        thread.try_update(|t| t.push(ChatTurn { question: asked, reply }));
+        thread.try_update(|t| t.push(new_turn(asked, reply)));
         live.try_set(None);
         list_version.try_update(|v| *v += 1);
     };
@@ -142,8 +151,8 @@ pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<
         spawn_local(async move {
             let turns = outcome(get_conversation(conversation_id).await);
             thread.try_set(match turns {
-                Ok(turns) => turns.into_iter().map(|t| ChatTurn { question: t.question.clone(), reply: Reply::Stored(t) }).collect(),
-                Err(e) => vec![ChatTurn { question: String::new(), reply: Reply::Error(e) }],
+                Ok(turns) => turns.into_iter().map(|t| new_turn(t.question.clone(), Reply::Stored(t))).collect(),
+                Err(e) => vec![new_turn(String::new(), Reply::Error(e))],
             });
         });
     };
@@ -153,7 +162,7 @@ pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<
         <section class="ask card-flat">
             <ConversationList id conversation list_version open=open_conversation/>
             <div class="thread" aria-live="polite">
-                {move || thread.get().into_iter().map(|turn| view! { <Turn turn sql/> }).collect_view()}
+                <For each=move || thread.get() key=|turn| turn.id children=move |turn| view! { <Turn turn sql/> }/>
                 // Stable elements with reactive text: the Cancel button must not be replaced
                 // while tokens arrive, or a click could land on a vanished element.
                 <Show when=busy>

@@ -6,7 +6,7 @@ use serde_json::Value;
 #[cfg(feature = "hydrate")]
 use crate::app::browser;
 use crate::app::{
-    chart::{choose, draw, ChartKind, ChartSpec, Shape, HEIGHT, WIDTH},
+    chart::{choose, draw, ChartKind, ChartSpec, Shape, WIDTH},
     model::ResultColumn,
     table_rows::numeric_columns,
 };
@@ -20,8 +20,13 @@ fn shape_view(shape: Shape) -> AnyView {
         Shape::Line { points } => view! { <polyline class="line" points=points fill="none" stroke="#2563eb" stroke-width="2"/> }.into_any(),
         Shape::Dot { cx, cy, title } => view! { <circle class="dot" cx=cx cy=cy r="3.5" fill="#1d4ed8"><title>{title}</title></circle> }.into_any(),
         Shape::Slice { d, color, title } => view! { <path class="slice" d=d fill=PALETTE[color % PALETTE.len()]><title>{title}</title></path> }.into_any(),
+        Shape::Swatch { x, y, color } => view! { <rect class="swatch" x=x y=y width="12" height="12" rx="2" fill=PALETTE[color % PALETTE.len()]/> }.into_any(),
         Shape::Text { x, y, text, anchor } => {
             view! { <text x=x y=y text-anchor=anchor font-size="11" fill="#374151" font-family="sans-serif">{text}</text> }.into_any()
+        }
+        Shape::Title { x, y, text, anchor, vertical } => {
+            let turn = vertical.then(|| format!("rotate(-90 {x} {y})"));
+            view! { <text class="axis-title" x=x y=y transform=turn text-anchor=anchor font-size="12" font-weight="600" fill="#111827" font-family="sans-serif">{text}</text> }.into_any()
         }
         Shape::Axis { x1, y1, x2, y2 } => view! { <line class="axis" x1=x1 y1=y1 x2=x2 y2=y2 stroke="#9ca3af"/> }.into_any(),
     }
@@ -32,6 +37,10 @@ pub fn ChartView(columns: Vec<ResultColumn>, rows: Signal<Vec<Vec<Value>>>) -> i
     let initial = rows.with_untracked(|r| choose(&columns, r, &numeric_columns(&columns, r)));
     let spec = RwSignal::new(initial);
     let names = StoredValue::new(columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>());
+    let drawing = Memo::new(move |_| {
+        let s = spec.get();
+        rows.with(|r| names.with_value(|n| draw(s, r, n)))
+    });
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
     let download = move |png: bool| {
         #[cfg(feature = "hydrate")]
@@ -39,7 +48,8 @@ pub fn ChartView(columns: Vec<ResultColumn>, rows: Signal<Vec<Vec<Value>>>) -> i
             let markup = svg.outer_html();
             let name = format!("chart.{}", if png { "png" } else { "svg" });
             if png {
-                browser::download_svg_as_png(&markup, WIDTH as u32, HEIGHT as u32, &name);
+                let height = drawing.with_untracked(|d| d.height);
+                browser::download_svg_as_png(&markup, WIDTH as u32, height as u32, &name);
             } else {
                 browser::download_svg(&markup, &name);
             }
@@ -86,12 +96,13 @@ pub fn ChartView(columns: Vec<ResultColumn>, rows: Signal<Vec<Vec<Value>>>) -> i
                 if s.kind == ChartKind::None {
                     return view! { <p class="muted" data-testid="no-chart">"No chart fits this result. Pick a chart type and columns to draw one anyway."</p> }.into_any();
                 }
-                let shapes = rows.with(|r| draw(s, r));
+                let chart = drawing.get();
+                let height = chart.height;
                 view! {
                     <svg node_ref=svg_ref xmlns="http://www.w3.org/2000/svg" class="chart-svg" data-kind=s.kind.as_str()
-                        viewBox=format!("0 0 {WIDTH} {HEIGHT}") width=WIDTH height=HEIGHT role="img" aria-label=format!("{} chart", s.kind.as_str())>
-                        <rect class="bg" x="0" y="0" width=WIDTH height=HEIGHT fill="#ffffff"/>
-                        {shapes.into_iter().map(shape_view).collect_view()}
+                        viewBox=format!("0 0 {WIDTH} {height}") width=WIDTH height=height role="img" aria-label=format!("{} chart", s.kind.as_str())>
+                        <rect class="bg" x="0" y="0" width=WIDTH height=height fill="#ffffff"/>
+                        {chart.shapes.into_iter().map(shape_view).collect_view()}
                     </svg>
                 }
                 .into_any()

@@ -72,7 +72,7 @@ pub fn AccountPage() -> impl IntoView {
                             Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
                             Ok(list) => view! {
                                 <table class="plain-table" data-testid="tokens">
-                                    <thead><tr><th>"Name"</th><th>"Starts with"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+                                    <thead><tr><th>"Name"</th><th>"Starts with"</th><th>"Created"</th><th>"Last used"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|t| {
                                             let id = t.id.clone();

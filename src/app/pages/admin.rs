@@ -5,7 +5,7 @@ use crate::app::{
     api::{audit_log, create_user, delete_user, get_sharing, list_datasources, list_users, outcome, set_functions, set_sharing},
     model::{DatasourceFunctions, DatasourceSharing, DatasourceSummary, NewUserInput, Role, UserView},
     time::utc_minute as format_time,
-    session::AdminGate,
+    session::{use_session, AdminGate},
 };
 
 #[component]
@@ -53,29 +53,24 @@ fn Users(users: Resource<Result<Vec<UserView>, String>>, version: RwSignal<u32>)
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = remove.value().get() {
+            // "Added …" may name the account just deleted: no message outlives what it says.
+            create.value().set(None);
             version.update(|v| *v += 1);
         }
     });
+    let session = use_session();
     view! {
         <div class="card">
             <h2>"Accounts"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading accounts…"</p> }>
                 {move || Suspend::new(async move {
+                    let me = session.await.and_then(|s| s.user).map(|u| u.id);
                     match users.await {
                         Ok(list) => view! {
                             <table class="plain-table" data-testid="users">
-                                <thead><tr><th>"Username"</th><th>"Role"</th><th></th></tr></thead>
+                                <thead><tr><th>"Username"</th><th>"Role"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|u| {
-                                        let id = u.id.clone();
-                                        view! {
-                                            <tr data-user=u.username.clone()>
-                                                <td>{u.username.clone()}</td>
-                                                <td>{u.role.as_str()}</td>
-                                                <td><button class="danger" on:click=move |_| { remove.dispatch(id.clone()); }>"Delete"</button></td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
+                                    {list.into_iter().map(|user| view! { <UserRow user me=me.clone() remove/> }).collect_view()}
                                 </tbody>
                             </table>
                         }.into_any(),
@@ -108,6 +103,28 @@ fn Users(users: Resource<Result<Vec<UserView>, String>>, version: RwSignal<u32>)
                 Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
             })}
         </div>
+    }
+}
+
+/// One account, with a two-step Delete; none on your own account, which the server refuses.
+#[component]
+fn UserRow(user: UserView, me: Option<String>, remove: Action<String, Result<(), String>>) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let own = me.as_deref() == Some(user.id.as_str());
+    let id = StoredValue::new(user.id.clone());
+    view! {
+        <tr data-user=user.username.clone()>
+            <td>{user.username.clone()}{own.then(|| view! { <span class="muted small">" (you)"</span> })}</td>
+            <td>{user.role.as_str()}</td>
+            <td>
+                {(!own).then(|| view! {
+                    <Show when=move || confirming.get() fallback=move || view! { <button on:click=move |_| confirming.set(true)>"Delete"</button> }>
+                        <button class="danger" on:click=move |_| { remove.dispatch(id.get_value()); }>"Confirm delete"</button>
+                        <button on:click=move |_| confirming.set(false)>"Keep"</button>
+                    </Show>
+                })}
+            </td>
+        </tr>
     }
 }
 

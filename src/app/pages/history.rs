@@ -39,7 +39,7 @@ pub fn HistoryPage() -> impl IntoView {
                         Ok(list) => view! {
                             <div class="table-wrap">
                                 <table class="result-table history" data-testid="history">
-                                    <thead><tr><th>"When"</th><th>"Datasource"</th><th>"Question / SQL"</th><th>"Rows"</th><th>"ms"</th><th>"Status"</th><th></th></tr></thead>
+                                    <thead><tr><th>"When"</th><th>"Datasource"</th><th>"Question / SQL"</th><th>"Rows"</th><th>"ms"</th><th>"Status"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|e| {
                                             let rerun = e.datasource_id.clone().zip(e.sql.clone()).map(|(d, s)| rerun_href(&d, &s));

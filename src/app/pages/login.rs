@@ -1,23 +1,26 @@
 //! Sign-in, and the first-run page that creates the admin account.
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::app::{
     api::{login, outcome, setup_admin},
     browser,
     model::{LoginInput, UserView},
-    session::use_session,
+    session::{return_path, use_session},
 };
 
 /// Signs in (or, on first run, creates the admin) and then loads the app afresh, so every
-/// resource starts from the new session.
+/// resource starts from the new session: on the page the person was sent here from.
 fn sign_in_action(first_admin: bool) -> Action<LoginInput, Result<UserView, String>> {
     let submit = Action::new(move |input: &LoginInput| {
         let input = input.clone();
         async move { outcome(if first_admin { setup_admin(input).await } else { login(input).await }) }
     });
+    let query = use_query_map();
     Effect::new(move |_| {
         if let Some(Ok(_)) = submit.value().get() {
-            browser::go_to("/");
+            let next = query.with_untracked(|q| q.get("next"));
+            browser::go_to(&return_path(next.as_deref()));
         }
     });
     submit

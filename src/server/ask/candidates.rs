@@ -115,9 +115,11 @@ impl AskService {
         let mut pending: FuturesUnordered<_> = runs.enumerate().map(|(n, run)| async move { (n, run.await) }).collect();
         let mut outcomes: Vec<Option<AppResult<Answered>>> = (0..asked).map(|_| None).collect();
         while let Some((n, outcome)) = pending.next().await {
-            if matches!(outcome, Err(AppError::AskCancelled)) {
-                return Err(AppError::AskCancelled);
-            }
+            // A cancel, or a question that asks for a change: the other candidates are dropped.
+            let outcome = match outcome {
+                Err(e @ (AppError::AskCancelled | AppError::ChangeRefused(_))) => return Err(e),
+                outcome => outcome,
+            };
             outcomes[n] = Some(outcome);
             let results = finished_results(&outcomes);
             if vote::decided(asked, &vote::rank(&results), &results, outcomes[0].is_some()) {

@@ -14,6 +14,7 @@ use crate::{
     server::{
         datasources::{Datasource, DatasourceService},
         error::{AppError, AppResult},
+        guard,
         llm::{answer_schema, parse_answer, provider::LlmProviders, ChatMessage, LlmClient, Sampling},
         store::{AuditAction, AuditRecord, AuditStatus, Store, TurnRecord},
     },
@@ -201,6 +202,7 @@ impl AskService {
         let status = match &outcome {
             Ok(_) => AuditStatus::Answered,
             Err(AppError::AskCancelled) => AuditStatus::Cancelled,
+            Err(AppError::ChangeRefused(_)) => AuditStatus::Denied,
             Err(_) => AuditStatus::Failed,
         };
         crate::server::metrics::ask_finished(status.as_str(), started.elapsed().as_secs_f64());
@@ -398,6 +400,14 @@ impl AskService {
             progress(AskEvent::Running { sql: answer.sql.clone() });
             let run = |sql: &str| SqlRequest { sql: sql.to_string(), max_rows: None, query_id: query_id.map(str::to_string) };
             let mut outcome = self.datasources.run_sql(datasource, &run(&answer.sql)).await;
+            // A first answer that changes data means the question asks for a change: no
+            // correction can make that a read, so the ask ends here with a plain refusal.
+            // (A write later in a correction is only a confused fix and is fed back as usual.)
+            if let (0, Err(AppError::SqlRejected(refusal))) = (n, &outcome) {
+                if let Some(statement) = guard::refused_statement(refusal) {
+                    return Err(AppError::ChangeRefused(statement.to_string()));
+                }
+            }
             // Mechanical slips (a column taken from the wrong alias, a reserved word as an
             // alias, which the guard's parser already refuses) are fixed here without another
             // model call; one query may have both.

@@ -92,6 +92,16 @@ impl ValidatedSql {
     }
 }
 
+/// How every refusal of a statement that is not a query (a write, DDL, SET…) begins.
+pub const NOT_A_QUERY: &str = "only read-only queries are allowed, not ";
+
+/// The statement (e.g. "DELETE", "DROP TABLE") a refusal names, when the guard refused it
+/// for not being a query at all.
+pub fn refused_statement(refusal: &str) -> Option<&str> {
+    let rest = refusal.strip_prefix(NOT_A_QUERY)?;
+    Some(rest.split(" (").next().unwrap_or(rest))
+}
+
 /// Why the guard refused a statement, in plain words.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

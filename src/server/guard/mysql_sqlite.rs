@@ -15,7 +15,7 @@ use sqlparser::{
     parser::Parser,
 };
 
-use super::{allow, reject, Rejection, SqlDialect, StatementKind};
+use super::{allow, reject, Rejection, SqlDialect, StatementKind, NOT_A_QUERY};
 
 const VARIABLES_REFUSED: &str = "server and session variables (@@name, @name) are not allowed";
 
@@ -61,7 +61,7 @@ fn check_statement(statement: &Statement, dialect: SqlDialect, user_functions: &
             }
             (inner.as_ref(), StatementKind::Explain)
         }
-        other => return reject(format!("only read-only queries are allowed, not {}", statement_name(other))),
+        other => return reject(format!("{NOT_A_QUERY}{}", statement_name(other))),
     };
     if let ControlFlow::Break(reason) = query_statement.visit(&mut TreeChecker { dialect, user_functions }) {
         return Err(Rejection(reason));
@@ -92,7 +92,7 @@ impl Visitor for TreeChecker<'_> {
     fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<String> {
         match statement {
             Statement::Query(_) => ControlFlow::Continue(()),
-            other => ControlFlow::Break(format!("only read-only queries are allowed, not {} (found inside the query)", statement_name(other))),
+            other => ControlFlow::Break(format!("{NOT_A_QUERY}{} (found inside the query)", statement_name(other))),
         }
     }
 

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{allow, reject, Rejection, SqlDialect, StatementKind};
+use super::{allow, reject, Rejection, SqlDialect, StatementKind, NOT_A_QUERY};
 
 /// Expression and clause node kinds a read-only query is built from. Anything else
 /// (statements, `XMLTABLE`, parameters, SQL/JSON constructors the server may not know…)
@@ -59,7 +59,7 @@ fn check_and_print(sql: &str, user_functions: &[String]) -> Result<(String, Stat
         }
         other => {
             let name = pg_query::deparse(&parsed.protobuf, Default::default()).map(|t| leading_keywords(&t)).unwrap_or_else(|_| statement_words(other));
-            return reject(format!("only read-only queries are allowed, not {name}"));
+            return reject(format!("{NOT_A_QUERY}{name}"));
         }
     };
     let canonical = pg_query::deparse(&parsed.protobuf, Default::default()).map_err(|e| Rejection(format!("the query could not be normalised: {e}")))?;

@@ -105,6 +105,19 @@ fn reasons_are_plain_words() {
 }
 
 #[test]
+fn a_refused_change_names_its_statement_in_every_dialect() {
+    for d in [SqlDialect::Postgres, SqlDialect::Sqlite, SqlDialect::MySql] {
+        let named = |sql: &str| refused_statement(&validate(sql, d).unwrap_err().0).map(str::to_string);
+        assert_eq!(named("DELETE FROM customers WHERE id = 1").as_deref(), Some("DELETE"), "{d:?}");
+        assert_eq!(named("update customers set name = 'x'").as_deref(), Some("UPDATE"), "{d:?}");
+        assert_eq!(named("DROP TABLE customers").as_deref(), Some("DROP TABLE"), "{d:?}");
+        // Refusals of a query for other reasons are not about changing data.
+        assert_eq!(named("SELECT * FROM t; SELECT 1"), None, "{d:?}");
+        assert_eq!(named("SELEC 1"), None, "{d:?}");
+    }
+}
+
+#[test]
 fn explain_is_classified() {
     let v = validate("EXPLAIN SELECT 1", SqlDialect::Postgres).unwrap();
     assert_eq!(v.kind(), StatementKind::Explain);

@@ -1,19 +1,24 @@
 //! Runs before every route: finds who is signed in (session cookie or bearer token), refuses
 //! cross-site state-changing requests, answers 401 to anonymous API calls and sends anonymous
-//! page views to the sign-in (or first-run set-up) page.
+//! page views to the sign-in (or first-run set-up) page. Everything but static assets is sent
+//! with `Cache-Control: no-store`, so Back after signing out cannot show a signed-in page from
+//! the browser's cache.
 use std::sync::Arc;
 
 use axum::{
     extract::{Request, State},
-    http::{header, HeaderMap, Method, StatusCode},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
 
 use super::ApiError;
-use crate::server::{
-    auth::{principal_of, AuthService, Principal, SESSION_COOKIE},
-    error::AppError,
+use crate::{
+    app::session::login_path,
+    server::{
+        auth::{principal_of, AuthService, Principal, SESSION_COOKIE},
+        error::AppError,
+    },
 };
 
 /// Reachable without signing in. Server functions live under `/api/`, the HTTP API under
@@ -78,7 +83,18 @@ fn is_static_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
-pub async fn authenticate(State(auth): State<Arc<AuthService>>, mut request: Request, next: Next) -> Response {
+pub async fn authenticate(State(auth): State<Arc<AuthService>>, request: Request, next: Next) -> Response {
+    let asset = !request.uri().path().starts_with("/api/") && is_static_asset(request.uri().path());
+    let mut response = admit(&auth, asset, request, next).await;
+    if !asset {
+        // Pages, server functions and API answers carry a user's data (and the sign-in page
+        // a fresh form): none of them may be kept by the browser or a proxy.
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+async fn admit(auth: &AuthService, asset: bool, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let headers = request.headers();
     let token = bearer(headers).map(str::to_string);
@@ -90,7 +106,6 @@ pub async fn authenticate(State(auth): State<Arc<AuthService>>, mut request: Req
         return api_error(AppError::Denied("cross-site request refused"), StatusCode::FORBIDDEN);
     }
     // Scripts, styles and images are the same for everyone: no session lookup for each of them.
-    let asset = !path.starts_with("/api/") && is_static_asset(&path);
     if asset {
         return next.run(request).await;
     }
@@ -112,10 +127,11 @@ pub async fn authenticate(State(auth): State<Arc<AuthService>>, mut request: Req
         return ApiError::from(AppError::Unauthenticated).into_response();
     }
     let to = match auth.setup_needed().await {
-        Ok(true) => "/setup",
-        _ => "/login",
+        Ok(true) => "/setup".to_string(),
+        // Sign-in leads back to this page.
+        _ => login_path(request.uri().path_and_query().map_or("/", |p| p.as_str())),
     };
-    Redirect::to(to).into_response()
+    Redirect::to(&to).into_response()
 }
 
 fn api_error(e: AppError, status: StatusCode) -> Response {

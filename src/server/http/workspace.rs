@@ -221,7 +221,7 @@ pub(super) async fn export(
     let file = ops::queries::export(&state, &me.user, &id, &input).await?;
     let disposition = format!("attachment; filename=\"{}\"", file.file_name);
     Ok((
-        [(header::CONTENT_TYPE, file.content_type.to_string()), (header::CONTENT_DISPOSITION, disposition), (header::CACHE_CONTROL, "no-store".to_string())],
+        [(header::CONTENT_TYPE, file.content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)],
         axum::body::Body::from_stream(file.body),
     )
         .into_response())
