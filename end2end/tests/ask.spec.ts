@@ -68,7 +68,7 @@ test("a request to change data gets a plain refusal after one model call", async
   await openDemo(page);
   await page.locator("#question").fill("Please delete all customers");
   await page.getByRole("button", { name: "Ask" }).click();
-  await expect(page.getByTestId("ask-error").last()).toHaveText(
+  await expect(page.getByTestId("ask-notice").last()).toHaveText(
     "DatabaseAI only reads data, so it does not run DELETE or any other change. Ask a question about the data instead.",
   );
   // The stub keeps the requests the user watches (greedy ones): one, and no correction.
@@ -95,7 +95,9 @@ test("live progress streams the reply, cancel stops the model, conversations reo
   await page.getByRole("button", { name: "Ask" }).click();
   await expect(progress.locator(".stage")).toContainText("Writing SQL");
   await progress.getByRole("button", { name: "Cancel" }).click();
-  await expect(page.getByTestId("ask-error").last()).toHaveText("the question was cancelled");
+  // A cancel the person chose is said plainly, not shown as a fault.
+  await expect(page.getByTestId("ask-notice").last()).toHaveText("the question was cancelled");
+  await expect(page.getByTestId("ask-error")).toHaveCount(0);
   await expect.poll(async () => (await (await fetch(`${stub}/requests`)).json())[1].aborted).toBe(true);
 
   // Both turns were kept: the conversation is listed and reopens.

@@ -129,6 +129,28 @@ test("deleting an account takes a confirmation; your own has no Delete", async (
   await row.getByRole("button", { name: "Confirm delete" }).click();
   await expect(row).toHaveCount(0);
   await expect(page.getByText(`Added ${temp}.`)).toHaveCount(0);
+
+  // The audit log filters by what, who, datasource and day.
+  const audit = page.getByTestId("audit");
+  await page.locator("select[name=audit_action]").selectOption("user_deleted");
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  await expect(audit.locator("tbody tr td:nth-child(3)", { hasNotText: "user_deleted" })).toHaveCount(0);
+  await expect(audit.locator("tbody tr").first()).toContainText("user_deleted");
+  await page.screenshot({ path: "test-results/admin-audit-filtered.png", fullPage: true });
+  await page.locator("input[name=audit_user]").fill("nobody-at-all");
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  await expect(audit.locator("tbody tr")).toHaveCount(0);
+  await page.locator("input[name=audit_user]").fill("");
+  await page.locator("select[name=audit_action]").selectOption("");
+  await page.locator("input[name=audit_to]").fill(new Date().toISOString().slice(0, 10));
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  await expect(audit.locator("tbody tr td:nth-child(3)", { hasText: "user_deleted" }).first()).toBeVisible();
+  await page.locator("input[name=audit_from]").fill(new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10));
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  await expect(audit.locator("tbody tr")).toHaveCount(0);
+  await page.getByRole("button", { name: "Clear", exact: true }).click();
+  await expect(page.locator("input[name=audit_user]")).toHaveValue("");
+  await expect(audit.locator("tbody tr td:nth-child(3)", { hasText: "login" }).first()).toBeVisible();
 });
 
 test("an admin names a datasource's own functions that queries may call", async ({ page, consoleProblems }) => {

@@ -136,3 +136,21 @@ test("an analyst's shared answer waits for an admin's approval before it guides 
   await expect(panel.locator("li", { hasText: "How many reviews are there per rating?" }).locator(".badge.warn")).toHaveCount(0);
   await expect(panel.locator("li", { hasText: "How many reviews are there per rating?" })).toContainText("shared");
 });
+
+test.describe("in the reader's time zone", () => {
+  test.use({ timezoneId: "Asia/Kolkata" });
+
+  test("times are shown in the browser's time zone, UTC on hover", async ({ page, consoleProblems }) => {
+    await openHydrated(page, "/history");
+    const time = page.getByTestId("history").locator("time").first();
+    const utc = (await time.getAttribute("title")) ?? "";
+    const m = utc.match(/^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d) UTC$/);
+    expect(m, utc).not.toBeNull();
+    // India is UTC+05:30 all year.
+    const local = new Date(Date.UTC(+m![1], +m![2] - 1, +m![3], +m![4], +m![5]) + 330 * 60_000);
+    const two = (n: number) => String(n).padStart(2, "0");
+    const expected = `${local.getUTCFullYear()}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())} ${two(local.getUTCHours())}:${two(local.getUTCMinutes())}`;
+    await expect(time).toHaveText(expected);
+    expect(await time.getAttribute("datetime")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/);
+  });
+});

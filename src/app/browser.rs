@@ -23,6 +23,30 @@ pub async fn copy_to_clipboard(text: String) -> bool {
     }
 }
 
+/// `2026-11-26 04:15` in the browser's time zone, for Unix milliseconds.
+#[cfg(feature = "hydrate")]
+pub fn local_minute(ms: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", d.get_full_year(), d.get_month() + 1, d.get_date(), d.get_hours(), d.get_minutes())
+}
+
+/// Unix milliseconds at the start of `date` (`2026-11-26`, as a date input gives it) plus
+/// `days`, in the browser's time zone; None on the server or for anything else.
+pub fn local_day_start_ms(date: &str, days: i32) -> Option<i64> {
+    #[cfg(feature = "hydrate")]
+    {
+        let mut parts = date.trim().split('-').map(|p| p.parse::<i32>().ok());
+        let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+        let t = js_sys::Date::new_with_year_month_day(u32::try_from(y).ok()?, m - 1, d + days).get_time();
+        t.is_finite().then_some(t as i64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (date, days);
+        None
+    }
+}
+
 /// A fresh id for a query, so its cancel request can name it.
 pub fn new_query_id() -> String {
     #[cfg(feature = "hydrate")]

@@ -57,11 +57,12 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/databaseai.css"/>
         <Title text="DatabaseAI"/>
         <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
             <header class="topbar">
                 <a href="/" class="brand">"DatabaseAI"</a>
                 <session::UserNav/>
             </header>
-            <main>
+            <main id="main">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=DatasourcesPage/>
                     <Route path=path!("/datasources/:id") view=WorkbenchPage/>

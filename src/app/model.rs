@@ -319,7 +319,8 @@ pub enum AskEvent {
     CandidatesCompared { sqls: Vec<Option<String>>, groups: Vec<Option<u32>> },
     /// Boxed: the answer is far larger than every other event.
     Done { answer: Box<AskResponse> },
-    Failed { message: String },
+    /// `code` is the error code of the API (`change_refused`, `ask_cancelled`, `llm_failed`…).
+    Failed { code: String, message: String },
 }
 
 /// One conversation in the list.

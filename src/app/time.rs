@@ -1,10 +1,17 @@
-//! Times as people read them. UTC, because the browser's time zone is unknown while the server
-//! renders the page, and both renderings must agree.
+//! Times as people read them. Pages are rendered in UTC, because the browser's time zone is
+//! unknown while the server renders the page and both renderings must agree; `LocalTime`
+//! (components) then shows the reader's own time once the page runs in the browser.
 
 /// `2026-11-26 03:15 UTC` for Unix milliseconds.
 pub fn utc_minute(ms: i64) -> String {
     let (y, mo, d, h, m) = parts(ms);
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02} UTC")
+}
+
+/// `2026-11-26T03:15Z`, for `<time datetime>`.
+pub fn iso_minute(ms: i64) -> String {
+    let (y, mo, d, h, m) = parts(ms);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}Z")
 }
 
 /// `20261126-0315`, for file names.
@@ -40,5 +47,6 @@ mod tests {
         assert_eq!(super::utc_minute(1_764_115_200_000), "2025-11-26 00:00 UTC");
         assert_eq!(super::utc_minute(951_782_400_000 + 61_000), "2000-02-29 00:01 UTC");
         assert_eq!(super::compact_utc_minute(951_782_400_000 + 61_000), "20000229-0001");
+        assert_eq!(super::iso_minute(951_782_400_000 + 61_000), "2000-02-29T00:01Z");
     }
 }

@@ -83,7 +83,7 @@ async fn errors_are_fed_back_with_hints_until_the_query_works() {
 #[tokio::test]
 async fn a_request_to_change_data_gets_a_plain_refusal_after_one_answer() {
     // Were the ask to go on, the next reply would be a working query.
-    let stub = StubLlm::start(vec![answer("DELETE FROM customers"), answer("SELECT count(*) FROM customers")]).await;
+    let stub = StubLlm::start(vec![answer("DELETE FROM customers"), answer("DROP TABLE customers"), answer("SELECT count(*) FROM customers")]).await;
     let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--ask-max-attempts", "4"]).await;
     let id = app.demo_id().await;
     let (status, e) = app.post(&format!("/api/v1/datasources/{id}/ask"), json!({"question": "Please delete all customers"})).await;
@@ -95,6 +95,14 @@ async fn a_request_to_change_data_gets_a_plain_refusal_after_one_answer() {
     let (_, log) = app.get("/api/v1/audit").await;
     let ask = log.as_array().unwrap().iter().find(|e| e["action"] == "ask").expect("the ask is audited");
     assert_eq!((ask["question"].as_str(), ask["status"].as_str()), (Some("Please delete all customers"), Some("denied")), "{ask}");
+
+    // The live stream ends with the same code, so a client can tell a refusal from a fault.
+    let body = app.client.post(app.url(&format!("/api/v1/datasources/{id}/ask/stream"))).json(&json!({"question": "Drop the customers table"}))
+        .send().await.unwrap().text().await.unwrap();
+    let last: Value = serde_json::from_str(body.lines().filter_map(|l| l.strip_prefix("data: ")).last().unwrap()).unwrap();
+    assert_eq!((last["event"].as_str(), last["code"].as_str()), (Some("failed"), Some("change_refused")), "{last}");
+    assert!(last["message"].as_str().unwrap().contains("does not run DROP TABLE"), "{last}");
+    assert_eq!(stub.requests().len(), 2);
 }
 
 #[tokio::test]

@@ -222,6 +222,25 @@ async fn users_see_only_their_own_and_shared_things() {
     assert_eq!((ask["username"].as_str(), ask["question"].as_str(), ask["status"].as_str()), (Some("alice"), Some("How many customers?"), Some("answered")));
     assert_eq!(ask["sql"], "SELECT count(*) AS n FROM customers");
     assert_eq!(ask["datasource_name"], "Demo shop");
+    // Filters: who, what, which datasource (name contains, any case), when.
+    let filtered = |query: &str| {
+        let app = &app;
+        let query = query.to_string();
+        async move {
+            let (status, log) = app.get(&format!("/api/v1/audit?{query}")).await;
+            assert_eq!(status, 200, "{query}: {log}");
+            log.as_array().unwrap().clone()
+        }
+    };
+    let asks = filtered("user=alice&action=ask").await;
+    assert!(!asks.is_empty() && asks.iter().all(|e| e["username"] == "alice" && e["action"] == "ask"), "{asks:?}");
+    let demo = filtered("datasource=demo%20SH").await;
+    assert!(!demo.is_empty() && demo.iter().all(|e| e["datasource_name"] == "Demo shop"), "{demo:?}");
+    assert!(filtered("datasource=100%25").await.is_empty(), "% is a character, not a wildcard");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    assert!(filtered(&format!("since_ms={}", now + 60_000)).await.is_empty());
+    assert_eq!(filtered(&format!("until_ms={}&user=alice", now + 60_000)).await.len(), filtered("user=alice").await.len());
+    assert!(filtered("action=no_such_action").await.is_empty());
     let csv = app.client.get(app.url("/api/v1/audit/export")).send().await.unwrap();
     assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("databaseai-audit.csv"));
     let text = csv.text().await.unwrap();

@@ -1,5 +1,8 @@
 //! The app store's operations on PostgreSQL (the unit tests cover SQLite).
-use databaseai::server::store::{is_unique_violation, DatasourceFields, Store};
+use databaseai::{
+    app::model::{AuditAction, AuditFilter, Role, UserView},
+    server::store::{is_unique_violation, AuditRecord, AuditStatus, DatasourceFields, Store},
+};
 
 use crate::helpers::*;
 
@@ -35,6 +38,28 @@ async fn store_crud_on_postgres() {
     store.set_setting("k", "v2").await.unwrap();
     assert_eq!(store.get_setting("k").await.unwrap().as_deref(), Some("v2"));
     assert!(store.delete_datasource("a").await.unwrap());
+
+    // The audit log's filters, each alone and together (typed NULL parameters on PostgreSQL).
+    let (ana, bob) = (UserView { id: "u1".into(), username: "ana".into(), role: Role::Analyst }, UserView { id: "u2".into(), username: "bob".into(), role: Role::Admin });
+    store.append_audit(&AuditRecord::by(&ana, AuditAction::Ask, AuditStatus::Answered).on_datasource("a", "Sales_2024")).await.unwrap();
+    store.append_audit(&AuditRecord::by(&bob, AuditAction::Sql, AuditStatus::Ok).on_datasource("b", "Sales2024")).await.unwrap();
+    store.append_audit(&AuditRecord::by(&bob, AuditAction::Login, AuditStatus::Ok)).await.unwrap();
+    let users = |f: AuditFilter| {
+        let store = &store;
+        // Sorted: lines written in the same millisecond have no order of their own.
+        async move {
+            let mut lines: Vec<String> = store.list_audit(&f, 100, 0).await.unwrap().into_iter().map(|e| format!("{}:{}", e.username, e.action)).collect();
+            lines.sort();
+            lines
+        }
+    };
+    assert_eq!(users(AuditFilter::default()).await, ["ana:ask", "bob:login", "bob:sql"]);
+    assert_eq!(users(AuditFilter { user: Some("bob".into()), ..Default::default() }).await, ["bob:login", "bob:sql"]);
+    assert_eq!(users(AuditFilter { action: Some("ask".into()), ..Default::default() }).await, ["ana:ask"]);
+    assert_eq!(users(AuditFilter { datasource: Some("SALES_".into()), ..Default::default() }).await, ["ana:ask"], "_ is a character");
+    assert_eq!(users(AuditFilter { datasource: Some("sales".into()), user: Some("bob".into()), ..Default::default() }).await, ["bob:sql"]);
+    assert!(users(AuditFilter { since_ms: Some(i64::MAX / 2), ..Default::default() }).await.is_empty());
+    assert_eq!(users(AuditFilter { until_ms: Some(i64::MAX / 2), ..Default::default() }).await.len(), 3);
     // Migrations are idempotent on restart.
     Store::connect(&pg_db_url(&db)).await.unwrap();
 }

@@ -5,7 +5,7 @@ use leptos::server_fn::codec::Json;
 use super::Outcome;
 #[cfg(feature = "ssr")]
 use super::Failure;
-use crate::app::model::{AuditEntry, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewUserInput, SessionInfo, TokenView, UserView};
+use crate::app::model::{AuditEntry, AuditFilter, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewUserInput, SessionInfo, TokenView, UserView};
 #[cfg(feature = "ssr")]
 use crate::server::ops;
 
@@ -131,9 +131,9 @@ pub async fn set_sharing(id: String, sharing: DatasourceSharing) -> Result<Outco
     Ok(ops::datasources::set_sharing(&state, &me, &id, &sharing).await.map_err(Failure::from))
 }
 
-/// One page of the audit log, newest first.
+/// One page of the audit log, newest first, of the lines `filter` selects.
 #[server(input = Json, endpoint = "audit/list")]
-pub async fn audit_log(offset: i64) -> Result<Outcome<Vec<AuditEntry>>, ServerFnError> {
+pub async fn audit_log(filter: AuditFilter, offset: i64) -> Result<Outcome<Vec<AuditEntry>>, ServerFnError> {
     let (state, me) = signed_in!();
-    Ok(ops::accounts::audit_log(&state, &me, 200, offset).await.map_err(Failure::from))
+    Ok(ops::accounts::audit_log(&state, &me, &filter, 200, offset).await.map_err(Failure::from))
 }

@@ -23,6 +23,14 @@ enum Reply {
     /// Reopened from the store: SQL and outcome, rows on re-run.
     Stored(ConversationTurn),
     Error(String),
+    /// An ask that ended as the person chose (a cancel) or as this app's rule says (a request
+    /// to change data): said plainly, not as a fault.
+    Notice(String),
+}
+
+/// Ask outcomes that are not faults.
+fn is_notice(code: &str) -> bool {
+    matches!(code, "ask_cancelled" | "change_refused")
 }
 
 #[derive(Clone)]
@@ -120,7 +128,9 @@ pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<
                     let Ok(event) = serde_json::from_str::<AskEvent>(line.trim()) else { continue };
                     match event {
                         AskEvent::Done { answer } => return finish(asked, Reply::Answer(*answer)),
-                        AskEvent::Failed { message } => return finish(asked, Reply::Error(message)),
+                        AskEvent::Failed { code, message } => {
+                            return finish(asked, if is_notice(&code) { Reply::Notice(message) } else { Reply::Error(message) })
+                        }
                         AskEvent::Started { ref conversation_id } => {
                             conversation.try_set(Some(conversation_id.clone()));
                         }
@@ -253,6 +263,7 @@ fn Turn(turn: ChatTurn, sql: RwSignal<String>) -> impl IntoView {
         Reply::Answer(answer) => view! { <Answer answer sql question=turn.question.clone()/> }.into_any(),
         Reply::Stored(stored) => view! { <StoredAnswer turn=stored sql/> }.into_any(),
         Reply::Error(e) => view! { <p class="error" role="alert" data-testid="ask-error">{e}</p> }.into_any(),
+        Reply::Notice(n) => view! { <p class="notice" role="status" data-testid="ask-notice">{n}</p> }.into_any(),
     };
     view! { <div class="turn">{question}{reply}</div> }
 }

@@ -125,6 +125,85 @@ pub struct DatasourceSharing {
     pub users: Vec<String>,
 }
 
+/// What an audit line records. The names are what the log stores and shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditAction {
+    Login,
+    LoginFailed,
+    Logout,
+    Ask,
+    Sql,
+    Export,
+    DatasourceSaved,
+    DatasourceDeleted,
+    DatasourceShared,
+    FunctionsAllowed,
+    LlmSettingsSaved,
+    LlmSettingsReset,
+    VerifiedSaved,
+    VerifiedApproved,
+    VerifiedImported,
+    UserCreated,
+    UserDeleted,
+    TokenCreated,
+    TokenRevoked,
+}
+
+impl AuditAction {
+    /// Every action, for the audit log's filter.
+    pub const ALL: [AuditAction; 19] = [
+        AuditAction::Login, AuditAction::LoginFailed, AuditAction::Logout, AuditAction::Ask, AuditAction::Sql,
+        AuditAction::Export, AuditAction::DatasourceSaved, AuditAction::DatasourceDeleted, AuditAction::DatasourceShared,
+        AuditAction::FunctionsAllowed, AuditAction::LlmSettingsSaved, AuditAction::LlmSettingsReset,
+        AuditAction::VerifiedSaved, AuditAction::VerifiedApproved, AuditAction::VerifiedImported,
+        AuditAction::UserCreated, AuditAction::UserDeleted, AuditAction::TokenCreated, AuditAction::TokenRevoked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Login => "login",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::Logout => "logout",
+            AuditAction::Ask => "ask",
+            AuditAction::Sql => "sql",
+            AuditAction::Export => "export",
+            AuditAction::DatasourceSaved => "datasource_saved",
+            AuditAction::DatasourceDeleted => "datasource_deleted",
+            AuditAction::DatasourceShared => "datasource_shared",
+            AuditAction::FunctionsAllowed => "functions_allowed",
+            AuditAction::LlmSettingsSaved => "llm_settings_saved",
+            AuditAction::LlmSettingsReset => "llm_settings_reset",
+            AuditAction::VerifiedSaved => "verified_saved",
+            AuditAction::VerifiedApproved => "verified_approved",
+            AuditAction::VerifiedImported => "verified_imported",
+            AuditAction::UserCreated => "user_created",
+            AuditAction::UserDeleted => "user_deleted",
+            AuditAction::TokenCreated => "token_created",
+            AuditAction::TokenRevoked => "token_revoked",
+        }
+    }
+}
+
+/// Which audit lines to list: every condition given must hold (none given: all lines).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// Exactly this username.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Exactly this action (`ask`, `login_failed`, …).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Datasource names containing this text (any case).
+    #[serde(default)]
+    pub datasource: Option<String>,
+    /// From this time on (Unix milliseconds).
+    #[serde(default)]
+    pub since_ms: Option<i64>,
+    /// Before this time (Unix milliseconds).
+    #[serde(default)]
+    pub until_ms: Option<i64>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntry {

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::app::{
     api::{create_token, list_tokens, outcome, revoke_token},
-    time::utc_minute as when,
+    components::local_time::LocalTime,
     browser,
     model::CreatedToken,
 };
@@ -80,8 +80,8 @@ pub fn AccountPage() -> impl IntoView {
                                                 <tr>
                                                     <td>{t.name.clone()}</td>
                                                     <td><code>{t.prefix.clone()} "…"</code></td>
-                                                    <td>{when(t.created_at_ms)}</td>
-                                                    <td>{t.last_used_ms.map(when).unwrap_or_else(|| "never".into())}</td>
+                                                    <td><LocalTime ms=t.created_at_ms/></td>
+                                                    <td>{match t.last_used_ms { Some(ms) => view! { <LocalTime ms/> }.into_any(), None => "never".into_any() }}</td>
                                                     <td><button class="danger" on:click=move |_| { revoke.dispatch(id.clone()); }>"Revoke"</button></td>
                                                 </tr>
                                             }

@@ -3,8 +3,9 @@ use leptos::prelude::*;
 
 use crate::app::{
     api::{audit_log, create_user, delete_user, get_sharing, list_datasources, list_users, outcome, set_functions, set_sharing},
-    model::{DatasourceFunctions, DatasourceSharing, DatasourceSummary, NewUserInput, Role, UserView},
-    time::utc_minute as format_time,
+    browser,
+    model::{AuditAction, AuditFilter, DatasourceFunctions, DatasourceSharing, DatasourceSummary, NewUserInput, Role, UserView},
+    components::local_time::LocalTime,
     session::{use_session, AdminGate},
 };
 
@@ -239,14 +240,53 @@ fn FunctionsEditor(id: String, initial: Vec<String>) -> impl IntoView {
 #[component]
 fn Audit(version: RwSignal<u32>) -> impl IntoView {
     let page = RwSignal::new(0i64);
+    let filter = RwSignal::new(AuditFilter::default());
     // Reloaded when accounts change, so the admin sees their own changes logged.
-    let entries = Resource::new(move || (page.get(), version.get()), |(p, _)| async move { outcome(audit_log(p * 200).await) });
+    let entries = Resource::new(move || (filter.get(), page.get(), version.get()), |(f, p, _)| async move { outcome(audit_log(f, p * 200).await) });
+    let (who, action, datasource, from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|v| !v.is_empty());
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        page.set(0);
+        filter.set(AuditFilter {
+            user: text(who),
+            action: text(action),
+            datasource: text(datasource),
+            // Days in the reader's time zone; "to" includes its whole day.
+            since_ms: browser::local_day_start_ms(&from.get_untracked(), 0),
+            until_ms: browser::local_day_start_ms(&to.get_untracked(), 1),
+        });
+    };
+    let clear = move |_| {
+        for s in [who, action, datasource, from, to] {
+            s.set(String::new());
+        }
+        page.set(0);
+        filter.set(AuditFilter::default());
+    };
     view! {
         <div class="card">
             <div class="card-head">
                 <h2>"Audit log"</h2>
                 <a class="button" href="/api/v1/audit/export" download="databaseai-audit.csv">"Download CSV"</a>
             </div>
+            <form class="audit-filters" on:submit=apply>
+                <label>"Who" <input name="audit_user" placeholder="username" bind:value=who/></label>
+                <label>
+                    "What"
+                    <select name="audit_action" prop:value=move || action.get() on:change=move |ev| action.set(event_target_value(&ev))>
+                        <option value="">"any action"</option>
+                        {AuditAction::ALL.into_iter().map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Datasource" <input name="audit_datasource" placeholder="name contains" bind:value=datasource/></label>
+                <label>"From" <input name="audit_from" type="date" bind:value=from/></label>
+                <label>"To" <input name="audit_to" type="date" bind:value=to/></label>
+                <div class="form-actions">
+                    <button type="submit">"Filter"</button>
+                    <button type="button" on:click=clear>"Clear"</button>
+                </div>
+            </form>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match entries.await {
@@ -259,7 +299,7 @@ fn Audit(version: RwSignal<u32>) -> impl IntoView {
                                             let sql_title = e.sql.clone().unwrap_or_default();
                                             view! {
                                             <tr>
-                                                <td>{format_time(e.at_ms)}</td>
+                                                <td><LocalTime ms=e.at_ms/></td>
                                                 <td>{e.username}</td>
                                                 <td>{e.action}</td>
                                                 <td>{e.datasource_name.unwrap_or_default()}</td>

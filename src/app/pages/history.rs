@@ -4,8 +4,7 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
 use crate::app::{
     api::{list_history, outcome},
-    components::result_table::format_number,
-    time::utc_minute,
+    components::{local_time::LocalTime, result_table::format_number},
 };
 
 /// The workbench link that opens `sql` in the datasource's editor, for the person to run
@@ -46,7 +45,7 @@ pub fn HistoryPage() -> impl IntoView {
                                             let status = match &e.error { Some(err) => format!("{}: {err}", e.status), None => e.status.clone() };
                                             view! {
                                                 <tr data-kind=e.kind.clone()>
-                                                    <td>{utc_minute(e.at_ms)}</td>
+                                                    <td><LocalTime ms=e.at_ms/></td>
                                                     <td>{e.datasource_name.clone().unwrap_or_default()}</td>
                                                     <td class="history-what">
                                                         {e.question.clone().map(|q| view! { <div class="question-text">{q}</div> })}

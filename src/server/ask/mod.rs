@@ -130,7 +130,7 @@ impl AskService {
                 outcome = service.ask_with_progress(&user, &datasource, &request, &report) => {
                     let _ = tx.send(match outcome {
                         Ok(answer) => AskEvent::Done { answer: Box::new(answer) },
-                        Err(e) => AskEvent::Failed { message: e.public_message() },
+                        Err(e) => AskEvent::Failed { code: e.code().to_string(), message: e.public_message() },
                     });
                 }
                 _ = tx.closed() => tracing::info!("ask abandoned by the client"),

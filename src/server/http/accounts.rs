@@ -11,7 +11,7 @@ use super::{
     authenticate::{client_addr, cookie_value, is_https, SignedIn},
     ApiJson, ApiResult, ErrorBody};
 use crate::{
-    app::model::{AuditEntry, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewTokenInput, NewUserInput, SessionInfo, TokenView, UserView},
+    app::model::{AuditEntry, AuditFilter, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewTokenInput, NewUserInput, SessionInfo, TokenView, UserView},
     server::{
         auth::SESSION_COOKIE,
         ops,
@@ -135,6 +135,16 @@ pub(super) struct AuditParams {
     limit: i64,
     #[serde(default)]
     offset: i64,
+    /// Only this username.
+    user: Option<String>,
+    /// Only this action (`ask`, `sql`, `login_failed`, …).
+    action: Option<String>,
+    /// Only datasources whose name contains this (any case).
+    datasource: Option<String>,
+    /// From this time on (Unix milliseconds).
+    since_ms: Option<i64>,
+    /// Before this time (Unix milliseconds).
+    until_ms: Option<i64>,
 }
 
 fn default_limit() -> i64 {
@@ -144,7 +154,8 @@ fn default_limit() -> i64 {
 /// Who asked what and which SQL ran where, newest first. Admins only.
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)))]
 pub(super) async fn audit(State(state): State<AppState>, SignedIn(me): SignedIn, Query(p): Query<AuditParams>) -> ApiResult<Json<Vec<AuditEntry>>> {
-    Ok(Json(ops::accounts::audit_log(&state, &me.user, p.limit, p.offset).await?))
+    let filter = AuditFilter { user: p.user, action: p.action, datasource: p.datasource, since_ms: p.since_ms, until_ms: p.until_ms };
+    Ok(Json(ops::accounts::audit_log(&state, &me.user, &filter, p.limit, p.offset).await?))
 }
 
 /// The whole audit log as CSV. Admins only.

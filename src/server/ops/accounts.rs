@@ -2,7 +2,7 @@
 //! everyone manages their own API tokens.
 use super::{audit, require_admin};
 use crate::{
-    app::model::{AuditEntry, CreatedToken, NewUserInput, TokenView, UserView},
+    app::model::{AuditEntry, AuditFilter, CreatedToken, NewUserInput, TokenView, UserView},
     server::{
         auth::{create_user, issue_token},
         error::{AppError, AppResult},
@@ -60,9 +60,9 @@ pub async fn revoke_token(state: &AppState, user: &UserView, id: &str) -> AppRes
     audit(state, AuditRecord::by(user, AuditAction::TokenRevoked, AuditStatus::Ok).detail(format!("token {id}"))).await
 }
 
-pub async fn audit_log(state: &AppState, user: &UserView, limit: i64, offset: i64) -> AppResult<Vec<AuditEntry>> {
+pub async fn audit_log(state: &AppState, user: &UserView, filter: &AuditFilter, limit: i64, offset: i64) -> AppResult<Vec<AuditEntry>> {
     require_admin(user)?;
-    Ok(state.store.list_audit(limit.clamp(1, AUDIT_PAGE_MAX), offset.max(0)).await?)
+    Ok(state.store.list_audit(filter, limit.clamp(1, AUDIT_PAGE_MAX), offset.max(0)).await?)
 }
 
 /// The audit log as CSV, newest first. Cells that a spreadsheet would run as a formula are
@@ -74,7 +74,7 @@ pub async fn audit_csv(state: &AppState, user: &UserView) -> AppResult<String> {
         .map_err(AppError::internal)?;
     let mut offset = 0;
     loop {
-        let page = state.store.list_audit(AUDIT_PAGE_MAX, offset).await?;
+        let page = state.store.list_audit(&AuditFilter::default(), AUDIT_PAGE_MAX, offset).await?;
         for e in &page {
             let cells = [
                 e.at_ms.to_string(),

@@ -34,7 +34,7 @@ pub async fn ask_events(state: &AppState, user: &UserView, id: &str, request: As
         Ok((datasource, request)) => state.ask.ask_events(user.clone(), datasource, request),
         Err(e) => {
             let (tx, rx) = mpsc::unbounded_channel();
-            let _ = tx.send(AskEvent::Failed { message: e.public_message() });
+            let _ = tx.send(AskEvent::Failed { code: e.code().to_string(), message: e.public_message() });
             rx
         }
     }

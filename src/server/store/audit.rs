@@ -3,57 +3,8 @@
 use sqlx::Row;
 
 use super::{now_ms, Store};
-use crate::app::model::{AuditEntry, HistoryEntry, UserView};
-
-/// What an audit line records. The names are what the log stores and shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuditAction {
-    Login,
-    LoginFailed,
-    Logout,
-    Ask,
-    Sql,
-    Export,
-    DatasourceSaved,
-    DatasourceDeleted,
-    DatasourceShared,
-    FunctionsAllowed,
-    LlmSettingsSaved,
-    LlmSettingsReset,
-    VerifiedSaved,
-    VerifiedApproved,
-    VerifiedImported,
-    UserCreated,
-    UserDeleted,
-    TokenCreated,
-    TokenRevoked,
-}
-
-impl AuditAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::Login => "login",
-            AuditAction::LoginFailed => "login_failed",
-            AuditAction::Logout => "logout",
-            AuditAction::Ask => "ask",
-            AuditAction::Sql => "sql",
-            AuditAction::Export => "export",
-            AuditAction::DatasourceSaved => "datasource_saved",
-            AuditAction::DatasourceDeleted => "datasource_deleted",
-            AuditAction::DatasourceShared => "datasource_shared",
-            AuditAction::FunctionsAllowed => "functions_allowed",
-            AuditAction::LlmSettingsSaved => "llm_settings_saved",
-            AuditAction::LlmSettingsReset => "llm_settings_reset",
-            AuditAction::VerifiedSaved => "verified_saved",
-            AuditAction::VerifiedApproved => "verified_approved",
-            AuditAction::VerifiedImported => "verified_imported",
-            AuditAction::UserCreated => "user_created",
-            AuditAction::UserDeleted => "user_deleted",
-            AuditAction::TokenCreated => "token_created",
-            AuditAction::TokenRevoked => "token_revoked",
-        }
-    }
-}
+pub use crate::app::model::AuditAction;
+use crate::app::model::{AuditEntry, AuditFilter, HistoryEntry, UserView};
 
 /// How the recorded operation ended.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -153,13 +104,23 @@ impl Store {
     }
 
     /// Newest first.
-    pub async fn list_audit(&self, limit: i64, offset: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    pub async fn list_audit(&self, filter: &AuditFilter, limit: i64, offset: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        let datasource = given(&filter.datasource).map(|d| contains_pattern(&d));
         let rows = sqlx::query(
             "SELECT at_ms, username, action, datasource_name, question, sql_text, status, duration_ms, detail FROM audit_log \
+             WHERE ($3 IS NULL OR username = $3) AND ($4 IS NULL OR action = $4) \
+               AND ($5 IS NULL OR LOWER(datasource_name) LIKE $5 ESCAPE '\\') \
+               AND ($6 IS NULL OR at_ms >= $6) AND ($7 IS NULL OR at_ms < $7) \
              ORDER BY at_ms DESC, id DESC LIMIT $1 OFFSET $2",
         )
         .bind(limit)
         .bind(offset)
+        .bind(given(&filter.user))
+        .bind(given(&filter.action))
+        .bind(datasource)
+        .bind(filter.since_ms)
+        .bind(filter.until_ms)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -182,7 +143,7 @@ impl Store {
     /// The user's questions and SQL runs, newest first; `search` matches question, SQL or
     /// datasource name (case-insensitive).
     pub async fn history(&self, user_id: &str, search: &str, limit: i64, offset: i64) -> Result<Vec<HistoryEntry>, sqlx::Error> {
-        let pattern = format!("%{}%", search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = contains_pattern(search);
         let rows = sqlx::query(
             "SELECT at_ms, action, datasource_id, datasource_name, question, sql_text, duration_ms, row_count, status, detail FROM audit_log \
              WHERE user_id = $1 AND action IN ('ask', 'sql') \
@@ -215,4 +176,9 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// A LIKE pattern (backslash as its escape) for lower-cased text that contains `text`.
+fn contains_pattern(text: &str) -> String {
+    format!("%{}%", text.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }
