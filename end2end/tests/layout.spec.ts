@@ -1,4 +1,17 @@
+import { readFileSync } from "node:fs";
 import { test, expect, openHydrated } from "./fixtures";
+
+// axe-core, run inside the page (through the debugger protocol, so the page's CSP allows it).
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+async function noSeriousViolations(page, where: string) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(async () => await (window as any).axe.run());
+  const serious = result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(" | ")}`);
+  expect(serious, `${where}: axe-core`).toEqual([]);
+}
 
 const stub = process.env.E2E_LLM_STUB ?? "http://127.0.0.1:8091";
 const SIZES = [
@@ -12,11 +25,12 @@ async function fitsTheWidth(page, where: string) {
 }
 
 for (const size of SIZES) {
-  test(`${size.name} ${size.width}×${size.height}: no page is wider than the window, and the question comes first`, async ({ page, consoleProblems }) => {
+  test(`${size.name} ${size.width}×${size.height}: no page is wider than the window or has a serious axe-core violation, and the question comes first`, async ({ page, consoleProblems }) => {
     await page.setViewportSize({ width: size.width, height: size.height });
     for (const path of ["/", "/history", "/settings", "/admin", "/account"]) {
       await openHydrated(page, path);
       await fitsTheWidth(page, path);
+      await noSeriousViolations(page, path);
       // The top bar's links stay on the dark bar, inside the window.
       for (const link of await page.locator(".topbar a, .topbar button").all()) {
         const box = await link.boundingBox();
@@ -47,6 +61,7 @@ for (const size of SIZES) {
     await answer.getByRole("tab", { name: "Chart" }).click();
     await expect(answer.locator("svg.chart-svg")).toBeVisible();
     await fitsTheWidth(page, "the workbench with a chart");
+    await noSeriousViolations(page, "the workbench with an answer and a chart");
     // The chart keeps its drawn size (readable labels) and scrolls inside its own box.
     expect((await answer.locator("svg.chart-svg").boundingBox())!.width).toBeGreaterThanOrEqual(600);
     // The follow-up box keeps a usable width.

@@ -192,7 +192,7 @@ pub fn ResultTable(result: QueryResult, #[prop(optional, into)] sql: Option<Stri
                     }>"Copy table"</button>
                     <span class="ok small" role="status">{move || copied.get().map(|w| format!("Copied the {w}"))}</span>
                 </div>
-                <div class="table-wrap" on:scroll=move |ev| scroll_top.set(event_target::<leptos::web_sys::Element>(&ev).scroll_top() as f64)>
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Result rows" on:scroll=move |ev| scroll_top.set(event_target::<leptos::web_sys::Element>(&ev).scroll_top() as f64)>
                     <table class="result-table">
                         <thead><tr>{header}</tr></thead>
                         <tbody>{body}</tbody>

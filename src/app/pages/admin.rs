@@ -291,7 +291,7 @@ fn Audit(version: RwSignal<u32>) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match entries.await {
                         Ok(list) => view! {
-                            <div class="table-wrap">
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Audit log entries">
                                 <table class="result-table" data-testid="audit">
                                     <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Datasource"</th><th>"Question / SQL"</th><th>"Status"</th><th>"ms"</th></tr></thead>
                                     <tbody>

@@ -36,7 +36,7 @@ pub fn HistoryPage() -> impl IntoView {
                     match entries.await {
                         Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="history-empty">"Nothing here yet."</p> }.into_any(),
                         Ok(list) => view! {
-                            <div class="table-wrap">
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="History">
                                 <table class="result-table history" data-testid="history">
                                     <thead><tr><th>"When"</th><th>"Datasource"</th><th>"Question / SQL"</th><th>"Rows"</th><th>"ms"</th><th>"Status"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
                                     <tbody>
