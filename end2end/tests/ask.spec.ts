@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { test, expect, openHydrated } from "./fixtures";
 
 const stub = process.env.E2E_LLM_STUB ?? "http://127.0.0.1:8091";
@@ -44,8 +45,20 @@ test("ask a question, see the corrected answer, follow up, edit the SQL", async 
   const sent = await (await fetch(`${stub}/requests`)).json();
   expect(JSON.stringify(sent[2].messages)).toContain("Which 5 products sold the most units?");
 
+  // The conversation has its own address: a reload opens it again.
+  await expect(page).toHaveURL(/\?c=[0-9a-f-]{36}$/);
+  const address = page.url();
+  await page.reload();
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
+  await expect(page.locator(".thread .question")).toHaveText(["Which 5 products sold the most units?", "and the least?"]);
+  await expect(page).toHaveURL(address);
+  await page.getByRole("button", { name: "New conversation" }).click();
+  await expect(page).not.toHaveURL(/\?c=/);
+  await page.goto(address);
+  await expect(page.locator(".thread .question")).toHaveCount(2);
+
   // The answer's SQL goes to the editor and runs there.
-  await answer.getByRole("button", { name: "Edit in SQL editor" }).click();
+  await page.getByTestId("stored-answer").last().getByRole("button", { name: "Edit in SQL editor" }).click();
   await expect(page.locator("textarea#sql")).toHaveValue(/ORDER BY sold ASC LIMIT 5/);
   await page.getByRole("button", { name: "Run" }).click();
   await expect(page.getByTestId("result-meta").last()).toContainText("5 rows");
@@ -177,4 +190,71 @@ test("candidates that agree say so; when they split, Did you mean offers the rea
   const demoId = page.url().split("/datasources/")[1].split(/[?#]/)[0];
   const saved = await (await page.request.get(`/api/v1/datasources/${demoId}/verified`)).json();
   for (const v of saved) expect((await page.request.delete(`/api/v1/verified/${v.id}`)).status()).toBe(204);
+});
+
+test("keyboard only: ask, read the answer cell by cell, export it", async ({ page, consoleProblems }) => {
+  await script([{ sql: "SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY orders DESC, status" }]);
+  await openDemo(page);
+  await openHydrated(page, new URL(page.url()).pathname);
+  const focused = (selector: string) => page.evaluate((s) => !!document.activeElement?.matches(s), selector);
+  const tabTo = async (selector: string, most: number, key = "Tab") => {
+    for (let i = 0; i < most && !(await focused(selector)); i++) await page.keyboard.press(key);
+    expect(await focused(selector), `${selector} within ${most} Tab presses`).toBe(true);
+  };
+
+  // The skip link comes first and the question box a few stops after it.
+  await page.keyboard.press("Tab");
+  await expect(page.locator(".skip-link")).toBeFocused();
+  await page.keyboard.press("Enter");
+  await tabTo("#question", 6);
+  await page.keyboard.type("How many orders are there in each status?");
+  await page.keyboard.press("Enter");
+  const answer = page.getByTestId("answer").last();
+  const rows = answer.locator(".result-table tbody tr[data-row]");
+  await expect(rows.first()).toBeVisible();
+  const texts = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+  expect(texts.length).toBeGreaterThan(1);
+
+  // The answer is above the question: Shift+Tab goes back into it. The whole grid is one Tab
+  // stop, its first cell; the arrows read on from there.
+  await tabTo(`[data-testid=answer] .result-table td[data-cell]`, 25, "Shift+Tab");
+  // The focus moves after the next paint: poll for it.
+  const active = () => page.evaluate(() => document.activeElement?.textContent);
+  await expect.poll(active).toBe(texts[0][0]);
+  await page.keyboard.press("ArrowRight");
+  await expect.poll(active).toBe(texts[0][1]);
+  await page.keyboard.press("ArrowDown");
+  await expect.poll(active).toBe(texts[1][1]);
+  await page.keyboard.press("Control+End");
+  await expect.poll(active).toBe(texts[texts.length - 1][1]);
+  await page.keyboard.press("Control+Home");
+  await expect.poll(active).toBe(texts[0][0]);
+  await expect(rows.first().locator("td").first()).toHaveClass(/selected/);
+
+  // Tab leaves the grid in one step and reaches the export buttons.
+  const csvButton = answer.locator("form.export").getByRole("button", { name: "CSV", exact: true });
+  for (let i = 0; i < 15 && !(await csvButton.evaluate((e) => e === document.activeElement)); i++) await page.keyboard.press("Tab");
+  await expect(csvButton).toBeFocused();
+  const [file] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
+  const lines = readFileSync((await file.path())!).toString("utf8").trim().split("\n");
+  expect(lines[0]).toBe("status,orders");
+  expect(lines.map((l) => l.split(","))).toEqual([["status", "orders"], ...texts.map(([status, n]) => [status, n!.replace(/,/g, "")])]);
+});
+
+test("a question asked before the page's WebAssembly has loaded is answered by the server", async ({ page }) => {
+  await script([{ sql: "SELECT count(*) AS n FROM orders" }]);
+  await openDemo(page);
+  const workbench = new URL(page.url()).pathname;
+  // The WebAssembly never arrives: the form posts itself and the server renders the answer.
+  await page.route("**/*.wasm", (route) => route.abort());
+  await page.goto(workbench);
+  await page.locator("#question").fill("How many orders are there?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  await expect(page).toHaveURL(/\?c=[0-9a-f-]{36}$/);
+  await expect(page.locator(".thread .question")).toHaveText(["How many orders are there?"]);
+  const stored = page.getByTestId("stored-answer");
+  await expect(stored.locator("pre.sql")).toContainText("count(*)");
+  await expect(stored).toContainText("1 row when asked");
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(0);
+  await page.screenshot({ path: "test-results/ask-without-wasm.png", fullPage: true });
 });

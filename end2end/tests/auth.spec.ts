@@ -1,4 +1,4 @@
-import { test, expect, openHydrated } from "./fixtures";
+import { test, expect, openEditor, openHydrated } from "./fixtures";
 import { ADMIN } from "./accounts";
 
 const ANALYST = { username: "ana", password: "ana-password-1" };
@@ -38,6 +38,24 @@ test.describe("signed out", () => {
     await expect(page.getByTestId("whoami")).toHaveText("admin · admin");
   });
 
+  test("sign-in works before the page's WebAssembly has loaded", async ({ page }) => {
+    // The WebAssembly never arrives: the form posts itself and the server answers with pages.
+    await page.route("**/*.wasm", (route) => route.abort());
+    await page.goto("/settings");
+    await expect(page).toHaveURL(/\/login\?next=%2Fsettings$/);
+    await page.locator("input[name=username]").fill(ADMIN.username);
+    await page.locator("input[name=password]").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/login\?next=%2Fsettings&failed=invalid_input$/);
+    await expect(page.getByRole("alert")).toHaveText("wrong username or password");
+    await page.locator("input[name=username]").fill(ADMIN.username);
+    await page.locator("input[name=password]").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/settings$/);
+    await expect(page.getByTestId("whoami")).toHaveText("admin · admin");
+    await expect(page.locator("body[data-hydrated=true]")).toHaveCount(0);
+  });
+
   test("Back after signing out shows no signed-in page", async ({ page, consoleProblems }) => {
     const marker = `kept-out-of-the-cache-${Date.now()}`;
     await openHydrated(page, "/login");
@@ -46,10 +64,11 @@ test.describe("signed out", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByTestId("whoami")).toHaveText("admin · admin");
     await page.locator(".ds-card", { hasText: "Demo shop" }).getByRole("link", { name: "Open" }).click();
-    await expect(page.locator("textarea#sql")).toBeVisible();
+    await expect(page.locator("#question")).toBeVisible();
     // Loaded in full, so the browser has this page's own document to keep (or not).
     const workbench = page.url();
     await openHydrated(page, workbench);
+    await openEditor(page);
     await page.locator("textarea#sql").fill(`SELECT '${marker}' AS marker`);
     await page.getByRole("button", { name: "Run" }).click();
     await expect(page.locator(".result-table tbody tr[data-row] td").last()).toHaveText(marker);
@@ -151,6 +170,49 @@ test("deleting an account takes a confirmation; your own has no Delete", async (
   await page.getByRole("button", { name: "Clear", exact: true }).click();
   await expect(page.locator("input[name=audit_user]")).toHaveValue("");
   await expect(audit.locator("tbody tr td:nth-child(3)", { hasText: "login" }).first()).toBeVisible();
+});
+
+test("an admin changes a role and sets a new password; a user changes their own", async ({ page, browser, consoleProblems }) => {
+  const name = `bea${Date.now() % 100000}`;
+  await openHydrated(page, "/admin");
+  await page.locator("input[name=new_username]").fill(name);
+  await page.locator("input[name=new_password]").fill("bea-password-1");
+  await page.getByRole("button", { name: "Add account" }).click();
+  const row = page.locator(`tr[data-user="${name}"]`);
+  await row.getByLabel(`Role of ${name}`).selectOption("admin");
+  await expect(page.getByTestId("audit")).toContainText(`${name} is now admin (was analyst)`);
+  await expect(page.locator(`tr[data-user="${name}"]`).getByLabel(`Role of ${name}`)).toHaveValue("admin");
+  await page.locator(`tr[data-user="${name}"]`).getByLabel(`Role of ${name}`).selectOption("analyst");
+  await expect(page.getByTestId("audit")).toContainText(`${name} is now analyst (was admin)`);
+  await page.locator(`tr[data-user="${name}"]`).getByRole("button", { name: "Reset password" }).click();
+  await page.getByLabel(`New password for ${name}`).fill("set-by-admin-1");
+  await page.locator(`tr[data-user="${name}"]`).getByRole("button", { name: "Set password" }).click();
+  await expect(page.locator(`tr[data-user="${name}"]`).getByRole("status")).toHaveText(`Password set; ${name} was signed out everywhere.`);
+
+  // The user signs in with the new password and changes it on the Account page.
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const bea = await context.newPage();
+  await openHydrated(bea, "/login?next=%2Faccount");
+  await bea.locator("input[name=username]").fill(name);
+  await bea.locator("input[name=password]").fill("set-by-admin-1");
+  await bea.getByRole("button", { name: "Sign in" }).click();
+  await expect(bea).toHaveURL(/\/account$/);
+  await expect(bea.locator("body[data-hydrated=true]")).toHaveCount(1);
+  await bea.getByLabel("Current password").fill("a wrong guess");
+  await bea.getByLabel("New password", { exact: true }).fill("beas-own-password");
+  await bea.getByLabel("New password again").fill("beas-other-password");
+  await bea.getByRole("button", { name: "Change password" }).click();
+  await expect(bea.getByLabel("New password again")).toHaveAttribute("aria-invalid", "true");
+  await expect(bea.getByLabel("New password again")).toHaveAccessibleDescription("The two new passwords differ.");
+  await bea.getByLabel("New password again").fill("beas-own-password");
+  await bea.getByRole("button", { name: "Change password" }).click();
+  await expect(bea.getByLabel("Current password")).toHaveAccessibleDescription("The current password is wrong.");
+  await expect(bea.getByLabel("Current password")).toBeFocused();
+  await bea.getByLabel("Current password").fill("set-by-admin-1");
+  await bea.getByRole("button", { name: "Change password" }).click();
+  await expect(bea.getByRole("status")).toHaveText("Password changed. Your other sessions were signed out.");
+  await bea.screenshot({ path: "test-results/account-password.png", fullPage: true });
+  await context.close();
 });
 
 test("an admin names a datasource's own functions that queries may call", async ({ page, consoleProblems }) => {

@@ -1,4 +1,4 @@
-import { test, expect, openHydrated } from "./fixtures";
+import { test, expect, openEditor, openHydrated } from "./fixtures";
 
 test("demo datasource: browse schema, copy a name, run SQL", async ({ page, context, consoleProblems }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
@@ -31,6 +31,7 @@ test("demo datasource: browse schema, copy a name, run SQL", async ({ page, cont
 
   // Run SQL: typed cells, NULL shown distinctly, row count and time.
   await schema.getByPlaceholder("Search tables and columns").fill("");
+  await openEditor(page);
   const editor = page.locator("textarea#sql");
   await editor.fill("SELECT id, first_name, city, signed_up_at FROM customers WHERE city IS NULL ORDER BY id LIMIT 5");
   await page.getByRole("button", { name: "Run" }).click();
@@ -44,6 +45,16 @@ test("demo datasource: browse schema, copy a name, run SQL", async ({ page, cont
   await editor.fill("DELETE FROM orders");
   await editor.press("Control+Enter");
   await expect(page.getByTestId("sql-error")).toContainText("only read-only queries are allowed");
+  await expect(page.getByTestId("sql-error-place")).toHaveCount(0);
+  // A syntax error is marked where the parser stopped, and the editor selects that place.
+  await editor.fill("SELECT status,\n  total,, placed_at\nFROM orders");
+  await page.getByRole("button", { name: "Run" }).click();
+  await expect(page.getByTestId("sql-error")).toContainText("could not be parsed");
+  await expect(page.getByTestId("sql-error-place")).toContainText("Line 2, column 9:");
+  await expect(page.locator(".sql-error-at")).toHaveText(",");
+  await expect(editor).toBeFocused();
+  expect(await editor.evaluate((e: HTMLTextAreaElement) => [e.selectionStart, e.selectionEnd])).toEqual([23, 24]);
+  await page.screenshot({ path: "test-results/workbench-syntax-error.png", fullPage: true });
   await editor.fill("SELECT no_such_column FROM orders");
   await page.getByRole("button", { name: "Run" }).click();
   await expect(page.getByTestId("sql-error")).toContainText("no_such_column");
@@ -55,6 +66,7 @@ test("demo datasource: browse schema, copy a name, run SQL", async ({ page, cont
 test("cancel stops a long query", async ({ page, consoleProblems }) => {
   await openHydrated(page, "/");
   await page.locator(".ds-card", { hasText: "Demo shop" }).getByRole("link", { name: "Open" }).click();
+  await openEditor(page);
   await page.locator("textarea#sql").fill("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r");
   await page.getByRole("button", { name: "Run" }).click();
   await page.getByRole("button", { name: "Cancel" }).click();

@@ -20,3 +20,9 @@ export async function openHydrated(page: Page, path: string) {
   await page.goto(path);
   await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
 }
+
+/** Opens the workbench's SQL editor tab (asking is the first tab). */
+export async function openEditor(page: Page) {
+  await page.getByRole("tab", { name: "SQL editor" }).click();
+  await expect(page.locator("textarea#sql")).toBeVisible();
+}

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { test, expect, openHydrated } from "./fixtures";
+import { test, expect, openEditor, openHydrated } from "./fixtures";
 
 const stub = process.env.E2E_LLM_STUB ?? "http://127.0.0.1:8091";
 
@@ -17,6 +17,7 @@ async function openDemo(page) {
 test("history lists runs, searches them and runs one again", async ({ page, consoleProblems }) => {
   await openDemo(page);
   const sql = "SELECT id, first_name FROM customers WHERE id <= 3 ORDER BY id";
+  await openEditor(page);
   await page.locator("textarea#sql").fill(sql);
   await page.getByRole("button", { name: "Run" }).click();
   await expect(page.getByTestId("result-meta")).toContainText("3 rows");

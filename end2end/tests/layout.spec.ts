@@ -47,11 +47,26 @@ for (const size of SIZES) {
     await page.locator(".ds-card", { hasText: "Demo shop" }).getByRole("link", { name: "Open" }).click();
     const question = page.locator("#question");
     await expect(question).toBeVisible();
+    const schema = page.locator("aside.schema");
     if (size.name === "phone") {
-      // Ask first: the question box is on the first screen, above the schema list.
-      const [box, schema] = [await question.boundingBox(), await page.locator("aside.schema").boundingBox()];
+      // Ask first: the question box is on the first screen; the schema waits in a drawer.
+      const box = await question.boundingBox();
       expect(box!.y + box!.height).toBeLessThan(size.height);
-      expect(box!.y).toBeLessThan(schema!.y);
+      await expect(schema).toBeHidden();
+      await page.getByRole("button", { name: "Show schema" }).click();
+      await expect(schema).toBeVisible();
+      await expect(page.getByRole("button", { name: "Close the schema" })).toBeFocused();
+      const drawer = (await schema.boundingBox())!;
+      expect(drawer.x + drawer.width).toBeLessThanOrEqual(size.width);
+      await noSeriousViolations(page, "the workbench with its schema drawer open");
+      await page.screenshot({ path: "test-results/layout-phone-schema-drawer.png" });
+      await page.keyboard.press("Escape");
+      await expect(schema).toBeHidden();
+      await expect(page.getByRole("button", { name: "Show schema" })).toBeFocused();
+    } else {
+      await expect(page.getByRole("button", { name: "Show schema" })).toBeHidden();
+      const [box, side] = [(await question.boundingBox())!, (await schema.boundingBox())!];
+      expect(side.x + side.width).toBeLessThanOrEqual(box.x);
     }
     await question.fill("How many customers per country?");
     await page.getByRole("button", { name: "Ask" }).click();

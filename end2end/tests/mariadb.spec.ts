@@ -1,4 +1,4 @@
-import { test, expect, openHydrated } from "./fixtures";
+import { test, expect, openEditor, openHydrated } from "./fixtures";
 
 const database = process.env.E2E_PG_DATABASE ?? "databaseai_e2e";
 const stub = process.env.E2E_LLM_STUB ?? "http://127.0.0.1:8091";
@@ -14,13 +14,13 @@ test("add a MariaDB datasource, browse its schema, run SQL and ask a question", 
   await form.getByLabel("Database").fill(database);
   await form.getByLabel("User").fill("root");
   await form.getByLabel("SSL mode").selectOption("disable");
-  await form.getByRole("button", { name: "Save and test" }).click();
-  await expect(form.locator(".test-result")).toContainText("Connection OK — MariaDB");
-  await expect(form.locator(".warning")).toContainText("administrative privileges");
-  await expect(form.locator("pre.sql")).toContainText(`GRANT SELECT, SHOW VIEW ON \`${database}\`.*`);
+  await form.getByRole("button", { name: "Test and save" }).click();
+  const card = page.locator(".ds-card", { hasText: "Shop (MariaDB e2e)" });
+  await expect(card.locator(".test-result")).toContainText("Connection OK — MariaDB");
+  await expect(card.locator(".warning")).toContainText("administrative privileges");
+  await expect(card.locator("pre.sql")).toContainText(`GRANT SELECT, SHOW VIEW ON \`${database}\`.*`);
   await page.screenshot({ path: "test-results/datasource-added-mariadb.png", fullPage: true });
 
-  const card = page.locator(".ds-card", { hasText: "Shop (MariaDB e2e)" });
   await expect(card).toContainText(`root@127.0.0.1:3306/${database}`);
   await expect(card).toContainText("MySQL / MariaDB");
   await card.getByRole("link", { name: "Open" }).click();
@@ -30,6 +30,7 @@ test("add a MariaDB datasource, browse its schema, run SQL and ask a question", 
   await schema.locator('[data-table="orders"] button.toggle').click();
   await expect(schema.locator('[data-table="orders"] .column', { hasText: "customer_id" })).toContainText("→ customers.id");
 
+  await openEditor(page);
   await page.locator("textarea#sql").fill(
     "SELECT c.`name`, c.country, SUM(o.total) AS spent\nFROM orders o JOIN customers c ON c.id = o.customer_id\nGROUP BY c.`name`, c.country ORDER BY spent DESC LIMIT 10",
   );
@@ -47,6 +48,7 @@ test("add a MariaDB datasource, browse its schema, run SQL and ask a question", 
     ]),
   });
   expect(r.status).toBe(204);
+  await page.getByRole("tab", { name: "Ask" }).click();
   await page.locator("#question").fill("Revenue per month?");
   await page.getByRole("button", { name: "Ask" }).click();
   const answer = page.getByTestId("answer").last();

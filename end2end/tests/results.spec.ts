@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { test, expect, openHydrated } from "./fixtures";
+import { test, expect, openEditor, openHydrated } from "./fixtures";
 import ExcelJS from "exceljs";
 // The library's entry point runs a self-test when loaded directly; its implementation does not.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -8,7 +8,7 @@ const pdfParse = require("pdf-parse/lib/pdf-parse.js");
 async function openDemo(page) {
   await openHydrated(page, "/");
   await page.locator(".ds-card", { hasText: "Demo shop" }).getByRole("link", { name: "Open" }).click();
-  await expect(page.locator("textarea#sql")).toBeVisible();
+  await openEditor(page);
 }
 
 async function run(page, sql: string) {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{Json, StreamingText, TextStream};
 
 use super::model::{
-    AskRequest, AskResponse, ConnectionTest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSummary,
+    AskRequest, AskResponse, ConnectionTest, ConversationSummary, ConversationTurn, DatasourceInput, DatasourceSummary, FieldError, SqlSpan,
     LlmProviderInput, LlmProviderView, LlmTestResult, QueryResult, SchemaInfo, SqlRequest,
 };
 
@@ -37,6 +37,12 @@ pub use verified::*;
 pub struct Failure {
     pub code: String,
     pub message: String,
+    /// For a form: every field that breaks a rule, to show next to the field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+    /// For SQL that could not be parsed: where, to underline in the editor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<SqlSpan>,
 }
 
 pub type Outcome<T> = Result<T, Failure>;
@@ -44,18 +50,23 @@ pub type Outcome<T> = Result<T, Failure>;
 #[cfg(feature = "ssr")]
 impl From<crate::server::error::AppError> for Failure {
     fn from(e: crate::server::error::AppError) -> Self {
-        Failure { code: e.code().to_string(), message: e.public_message() }
+        Failure { code: e.code().to_string(), message: e.public_message(), fields: e.field_errors().to_vec(), at: e.sql_place() }
     }
 }
 
 /// Flattens a server function's result into what the UI shows: the value or a message.
 pub fn outcome<T>(r: Result<Outcome<T>, ServerFnError>) -> Result<T, String> {
+    form_outcome(r).map_err(|f| f.message)
+}
+
+/// The same for a form, which also needs the failure's field errors.
+pub fn form_outcome<T>(r: Result<Outcome<T>, ServerFnError>) -> Result<T, Failure> {
+    let failure = |code: &str, message: String| Failure { code: code.into(), message, fields: Vec::new(), at: None };
     match r {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(f)) => Err(f.message),
-        Err(ServerFnError::Request(_)) => Err("the server could not be reached; check your connection and try again".into()),
-        Err(ServerFnError::ServerError(m)) => Err(m),
-        Err(other) => Err(other.to_string()),
+        Ok(result) => result,
+        Err(ServerFnError::Request(_)) => Err(failure("unreachable", "the server could not be reached; check your connection and try again".into())),
+        Err(ServerFnError::ServerError(m)) => Err(failure("server_error", m)),
+        Err(other) => Err(failure("server_error", other.to_string())),
     }
 }
 
@@ -88,6 +99,13 @@ pub async fn delete_datasource(id: String) -> Result<Outcome<()>, ServerFnError>
 pub async fn test_datasource(id: String) -> Result<Outcome<ConnectionTest>, ServerFnError> {
     let (state, me) = signed_in!();
     Ok(ops::datasources::test(&state, &me, &id).await.map_err(Failure::from))
+}
+
+/// Tests settings before they are saved (`id`: the datasource being edited, if any).
+#[server(input = Json, endpoint = "datasources/test-settings")]
+pub async fn test_datasource_settings(id: Option<String>, input: DatasourceInput) -> Result<Outcome<ConnectionTest>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(ops::datasources::test_settings(&state, &me, id.as_deref(), &input).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "datasources/schema")]

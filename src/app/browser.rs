@@ -47,6 +47,26 @@ pub fn local_day_start_ms(date: &str, days: i32) -> Option<i64> {
     }
 }
 
+/// Moves the focus to the first field marked `aria-invalid="true"` inside `container` (a CSS
+/// selector), after the next paint has shown the marks.
+pub fn focus_first_invalid(container: &'static str) {
+    focus_later(format!("{container} [aria-invalid='true']"));
+}
+
+/// Moves the focus to the first element `selector` finds after the next paint (which draws
+/// what a signal change just asked for).
+pub fn focus_later(selector: String) {
+    #[cfg(feature = "hydrate")]
+    leptos::prelude::request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        if let Some(element) = leptos::prelude::document().query_selector(&selector).ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = element.focus();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = selector;
+}
+
 /// A fresh id for a query, so its cancel request can name it.
 pub fn new_query_id() -> String {
     #[cfg(feature = "hydrate")]
@@ -59,6 +79,22 @@ pub fn new_query_id() -> String {
     {
         String::from("q-server")
     }
+}
+
+/// Replaces the address's query (`c=…`, or nothing) without loading anything, so a reload
+/// or a bookmark opens the same state.
+pub fn replace_query(query: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let window = leptos::prelude::window();
+        let path = window.location().pathname().unwrap_or_default();
+        let url = if query.is_empty() { path } else { format!("{path}?{query}") };
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(&history.state().unwrap_or(wasm_bindgen::JsValue::NULL), "", Some(&url));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = query;
 }
 
 /// Loads another page (a full load, so every resource starts from the new session).

@@ -57,12 +57,13 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/databaseai.css"/>
         <Title text="DatabaseAI"/>
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            // rel=external: the browser, not the router, follows it, so the focus moves too.
+            <a class="skip-link" href="#main" rel="external">"Skip to content"</a>
             <header class="topbar">
                 <a href="/" class="brand">"DatabaseAI"</a>
                 <session::UserNav/>
             </header>
-            <main id="main">
+            <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=DatasourcesPage/>
                     <Route path=path!("/datasources/:id") view=WorkbenchPage/>

@@ -190,6 +190,14 @@ pub struct SchemaInfo {
     pub introspected_at_ms: i64,
 }
 
+/// A stretch of SQL text, in characters from its start (an error's place, for the editor).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SqlSpan {
+    pub start: usize,
+    pub end: usize,
+}
+
 /// `POST /api/v1/datasources/{id}/sql` body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -408,6 +416,8 @@ pub struct LlmTestResult {
 
 mod accounts;
 pub use accounts::*;
+mod datasource_check;
+pub use datasource_check::*;
 mod exports;
 mod history;
 mod readings;

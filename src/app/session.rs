@@ -20,6 +20,20 @@ pub fn use_session() -> SessionResource {
     expect_context::<SessionResource>()
 }
 
+/// Where the sign-in form posts when the page's WebAssembly has not loaded (`/login` is the
+/// page; with the WebAssembly the form calls the `login` server function instead).
+pub const SIGN_IN_PATH: &str = "/sign-in";
+
+/// What a sign-in posted to `SIGN_IN_PATH` failed with, from the error code it was sent
+/// back with (`/login?failed=<code>`).
+pub fn sign_in_failure(code: &str) -> &'static str {
+    match code {
+        "invalid_input" => "wrong username or password",
+        "rate_limited" => "too many attempts: wait a minute and try again",
+        _ => "signing in failed; try again",
+    }
+}
+
 /// The sign-in page's address that leads back to `path_and_query` once signed in.
 pub fn login_path(path_and_query: &str) -> String {
     if path_and_query == "/" {

@@ -93,6 +93,33 @@ pub fn row_tsv(row: &[Value]) -> String {
     row.iter().map(|c| cell_text(c).replace(['\t', '\n', '\r'], " ")).collect::<Vec<_>>().join("\t")
 }
 
+/// Rows a Page Up or Page Down moves by in a result grid.
+pub const PAGE_ROWS: usize = 20;
+
+/// Where a key moves the focus in a grid of `rows` × `columns` cells from `(row, column)`
+/// (positions as shown): arrows one cell, Page Up/Down a page, Home/End the row's ends, and
+/// with Ctrl the grid's first or last cell. None for any other key.
+pub fn grid_step(key: &str, ctrl: bool, (row, column): (usize, usize), rows: usize, columns: usize) -> Option<(usize, usize)> {
+    if rows == 0 || columns == 0 {
+        return None;
+    }
+    let (last_row, last_column) = (rows - 1, columns - 1);
+    let to = match key {
+        "ArrowDown" => (row + 1, column),
+        "ArrowUp" => (row.saturating_sub(1), column),
+        "ArrowRight" => (row, column + 1),
+        "ArrowLeft" => (row, column.saturating_sub(1)),
+        "PageDown" => (row + PAGE_ROWS, column),
+        "PageUp" => (row.saturating_sub(PAGE_ROWS), column),
+        "Home" if ctrl => (0, 0),
+        "End" if ctrl => (last_row, last_column),
+        "Home" => (row, 0),
+        "End" => (row, last_column),
+        _ => return None,
+    };
+    Some((to.0.min(last_row), to.1.min(last_column)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +151,21 @@ mod tests {
         let columns = vec![ResultColumn { name: "n".into(), type_name: "int8".into() }, ResultColumn { name: "x".into(), type_name: "".into() }, ResultColumn { name: "t".into(), type_name: "text".into() }];
         let rows = vec![vec![json!(1), json!(2.5), json!("a")], vec![json!(2), json!(null), json!("b")]];
         assert_eq!(numeric_columns(&columns, &rows), vec![true, true, false]);
+    }
+
+    #[test]
+    fn keys_move_through_the_grid_and_stop_at_its_edges() {
+        let step = |key, ctrl, at| grid_step(key, ctrl, at, 30, 3);
+        assert_eq!(step("ArrowDown", false, (0, 0)), Some((1, 0)));
+        assert_eq!(step("ArrowUp", false, (0, 1)), Some((0, 1)));
+        assert_eq!(step("ArrowRight", false, (4, 2)), Some((4, 2)));
+        assert_eq!(step("ArrowLeft", false, (4, 2)), Some((4, 1)));
+        assert_eq!(step("PageDown", false, (15, 1)), Some((29, 1)));
+        assert_eq!(step("PageUp", false, (15, 1)), Some((0, 1)));
+        assert_eq!(step("End", false, (7, 0)), Some((7, 2)));
+        assert_eq!(step("Home", true, (7, 2)), Some((0, 0)));
+        assert_eq!(step("End", true, (7, 0)), Some((29, 2)));
+        assert_eq!(step("a", false, (7, 0)), None);
+        assert_eq!(grid_step("ArrowDown", false, (0, 0), 0, 3), None, "an empty result has no cells");
     }
 }

@@ -2,16 +2,24 @@
 //! message that is safe to show; the full source chain only goes to the logs.
 use axum::http::StatusCode;
 
+use crate::app::model::{describe_field_errors, FieldError, SqlSpan};
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// The request itself is wrong; the message says how to fix it.
     #[error("{0}")]
     InvalidInput(String),
+    /// Fields of a form that break its rules, every one of them (see `check_datasource`).
+    #[error("{}", describe_field_errors(.0))]
+    InvalidFields(Vec<FieldError>),
     #[error("{0} not found")]
     NotFound(&'static str),
     /// The SQL guard refused the statement; the message names the reason.
     #[error("{0}")]
     SqlRejected(String),
+    /// The guard could not parse SQL a person typed; the span is where, for the editor.
+    #[error("{0}")]
+    SqlSyntax(String, SqlSpan),
     /// The model answered a question with a statement that changes data (or the database):
     /// the question asks for a change, which this app never makes.
     #[error("DatabaseAI only reads data, so it does not run {0} or any other change. Ask a question about the data instead.")]
@@ -62,9 +70,9 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::InvalidInput(_) => "invalid_input",
+            AppError::InvalidInput(_) | AppError::InvalidFields(_) => "invalid_input",
             AppError::NotFound(_) => "not_found",
-            AppError::SqlRejected(_) => "sql_rejected",
+            AppError::SqlRejected(_) | AppError::SqlSyntax(..) => "sql_rejected",
             AppError::ChangeRefused(_) => "change_refused",
             AppError::Query(_) => "query_failed",
             AppError::QueryTimeout(_) => "query_timeout",
@@ -83,7 +91,7 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::InvalidInput(_) | AppError::SqlRejected(_) | AppError::ChangeRefused(_) | AppError::Query(_) => {
+            AppError::InvalidInput(_) | AppError::InvalidFields(_) | AppError::SqlRejected(_) | AppError::SqlSyntax(..) | AppError::ChangeRefused(_) | AppError::Query(_) => {
                 StatusCode::BAD_REQUEST
             }
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -102,6 +110,22 @@ impl AppError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             AppError::RateLimited(s) | AppError::Busy(s) => Some(*s),
+            _ => None,
+        }
+    }
+
+    /// The fields a form must fix, each with its message (empty for other errors).
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            AppError::InvalidFields(errors) => errors,
+            _ => &[],
+        }
+    }
+
+    /// Where in the SQL the error is, when it is a syntax error.
+    pub fn sql_place(&self) -> Option<SqlSpan> {
+        match self {
+            AppError::SqlSyntax(_, at) => Some(*at),
             _ => None,
         }
     }

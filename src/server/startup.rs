@@ -143,6 +143,8 @@ pub fn router(state: AppState) -> Router {
         app = app.route("/metrics", get(http::scrape::render_for_admins));
     }
     app.nest("/api/v1", http::router())
+        .route(crate::app::session::SIGN_IN_PATH, axum::routing::post(http::forms::sign_in))
+        .route("/datasources/{id}/ask", axum::routing::post(http::forms::ask))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(2 * http::MAX_BODY_BYTES))

@@ -321,3 +321,104 @@ async fn asks_and_connection_tests_are_rate_limited_per_user() {
     assert!(statuses[..20].iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(statuses[20], 429);
 }
+
+/// A cookie-signed request with a JSON body; its status and JSON answer.
+async fn cookie_call(app: &TestApp, method: Method, path: &str, cookie: &str, body: Value) -> (u16, Value) {
+    let r = app.anon.request(method, app.url(path)).header("cookie", cookie).json(&body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn first_field(e: &Value) -> &str {
+    e["error"]["fields"][0]["field"].as_str().unwrap_or_else(|| panic!("no field error: {e}"))
+}
+
+#[tokio::test]
+async fn admins_change_roles_and_reset_passwords_and_users_change_their_own() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let (bob, bob_token) = app.user("bob", Role::Analyst).await;
+
+    // Roles: another account's, never your own, never the last admin's.
+    let (status, changed) = app.send(Method::PUT, &format!("/api/v1/users/{}/role", bob.id), json!({"role": "admin"})).await;
+    assert_eq!((status, changed["role"].as_str()), (200, Some("admin")), "{changed}");
+    assert_eq!(call(&bob_token, Method::GET, &app.url("/api/v1/users"), None).await.0, 200, "the new role holds at once");
+    let (status, e) = app.send(Method::PUT, &format!("/api/v1/users/{}/role", app.admin.id), json!({"role": "analyst"})).await;
+    assert_eq!(status, 400, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("your own role"), "{e}");
+    let (status, _) = app.send(Method::PUT, &format!("/api/v1/users/{}/role", bob.id), json!({"role": "analyst"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(call(&bob_token, Method::GET, &app.url("/api/v1/users"), None).await.0, 403, "an analyst again");
+    assert!(!app.state.store.set_role(&app.admin.id, Role::Analyst).await.unwrap(), "the last admin keeps the role");
+    let (status, _) = call(&bob_token, Method::PUT, &app.url(&format!("/api/v1/users/{}/role", app.admin.id)), Some(json!({"role": "analyst"}))).await;
+    assert_eq!(status, 403, "analysts change no roles");
+    let (status, _) = app.send(Method::PUT, "/api/v1/users/no-such-user/role", json!({"role": "admin"})).await;
+    assert_eq!(status, 404);
+
+    // A reset: a too-short password is a field error; then bob's sessions end and only the new password works.
+    let (_, bob_session) = sign_in(&app, "bob", "user-password", None).await;
+    let bob_session = bob_session.unwrap();
+    let (status, e) = app.send(Method::PUT, &format!("/api/v1/users/{}/password", bob.id), json!({"password": "short"})).await;
+    assert_eq!((status, first_field(&e)), (400, "password"), "{e}");
+    let (status, _) = app.send(Method::PUT, &format!("/api/v1/users/{}/password", bob.id), json!({"password": "reset-by-admin"})).await;
+    assert_eq!(status, 204);
+    assert_eq!(with_cookie(&app, Method::GET, "/api/v1/auth/me", &bob_session, &[], None).await, 401, "signed out everywhere");
+    assert_eq!(sign_in(&app, "bob", "user-password", None).await.0, 400);
+    let (status, laptop) = sign_in(&app, "bob", "reset-by-admin", None).await;
+    assert_eq!(status, 200);
+    let laptop = laptop.unwrap();
+    let (status, e) = app.send(Method::PUT, &format!("/api/v1/users/{}/password", app.admin.id), json!({"password": "a-long-password"})).await;
+    assert_eq!(status, 400, "your own needs the current one: {e}");
+
+    // Your own: the current password first; the session making the change stays, the others end.
+    let (_, phone) = sign_in(&app, "bob", "reset-by-admin", None).await;
+    let phone = phone.unwrap();
+    let (status, e) = cookie_call(&app, Method::PUT, "/api/v1/auth/password", &laptop, json!({"current": "wrong-guess", "new": "bobs-own-password"})).await;
+    assert_eq!((status, first_field(&e)), (400, "current"), "{e}");
+    let (status, e) = cookie_call(&app, Method::PUT, "/api/v1/auth/password", &laptop, json!({"current": "reset-by-admin", "new": "short"})).await;
+    assert_eq!((status, first_field(&e)), (400, "new"), "{e}");
+    assert_eq!(sign_in(&app, "bob", "reset-by-admin", None).await.0, 200, "nothing changed yet");
+    let (status, e) = cookie_call(&app, Method::PUT, "/api/v1/auth/password", &laptop, json!({"current": "reset-by-admin", "new": "bobs-own-password"})).await;
+    assert_eq!(status, 204, "{e}");
+    assert_eq!(with_cookie(&app, Method::GET, "/api/v1/auth/me", &laptop, &[], None).await, 200, "this session stays");
+    assert_eq!(with_cookie(&app, Method::GET, "/api/v1/auth/me", &phone, &[], None).await, 401, "the other one ended");
+    assert_eq!(sign_in(&app, "bob", "reset-by-admin", None).await.0, 400);
+    assert_eq!(sign_in(&app, "bob", "bobs-own-password", None).await.0, 200);
+
+    let (_, log) = app.get("/api/v1/audit?action=role_changed").await;
+    assert_eq!(log.as_array().unwrap().len(), 2, "{log}");
+    assert!(log[0]["detail"].as_str().unwrap().contains("bob is now analyst (was admin)"), "{log}");
+    let (_, log) = app.get("/api/v1/audit?action=password_changed").await;
+    let statuses: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["ok", "denied", "denied"], "{log}");
+    let (_, log) = app.get("/api/v1/audit?action=password_reset").await;
+    assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
+}
+
+/// The sign-in page's form posted by the browser itself (no WebAssembly yet): a redirect to
+/// where the person was going, or back to the sign-in page with the error's code.
+#[tokio::test]
+async fn the_sign_in_form_works_without_the_pages_script() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let post = |password: &str, next: &str| {
+        no_redirects
+            .post(app.url("/sign-in"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("username", "admin"), ("password", password), ("next", next)])
+            .send()
+    };
+    let r = post("wrong-password", "/settings").await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=%2Fsettings&failed=invalid_input");
+    assert!(r.headers().get("set-cookie").is_none());
+    let r = post(ADMIN_PASSWORD, "//evil.example/").await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/", "only paths on this site are followed");
+    let r = post(ADMIN_PASSWORD, "/settings").await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/settings"));
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    assert_eq!(with_cookie(&app, Method::GET, "/api/v1/auth/me", &cookie, &[], None).await, 200);
+    // Another site cannot post it.
+    let r = no_redirects.post(app.url("/sign-in")).header("sec-fetch-site", "cross-site").form(&[("username", "admin"), ("password", ADMIN_PASSWORD)]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+}

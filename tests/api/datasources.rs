@@ -2,6 +2,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::*;
+use databaseai::app::model::Role;
 
 #[tokio::test]
 async fn create_read_update_delete_a_postgres_datasource() {
@@ -85,6 +86,13 @@ async fn bad_input_gets_clear_errors_and_saves_nothing() {
         let msg = err["error"]["message"].as_str().unwrap();
         assert!(msg.contains(expected), "{body}: {msg}");
     }
+    // Every broken field at once, each named, for a form to show next to its field.
+    let (status, err) = app.post("/api/v1/datasources", json!({"name": " ", "engine": "postgres", "host": "a b", "port": 0})).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (400, Some("invalid_input")), "{err}");
+    let fields: Vec<&str> = err["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["name", "host", "port", "database", "user"], "{err}");
+    assert_eq!(err["error"]["fields"][3]["message"], "database is required");
+    assert!(err["error"]["message"].as_str().unwrap().starts_with("name is required; host must be"), "{err}");
     // Malformed JSON, unknown fields, wrong types, wrong content type, huge bodies.
     let r = app.client.post(app.url("/api/v1/datasources")).header("content-type", "application/json").body("{not json").send().await.unwrap();
     assert_eq!(r.status(), 400);
@@ -149,6 +157,50 @@ async fn connection_failures_are_explained_within_seconds() {
         assert!(started.elapsed().as_secs() < 10, "{fields} took {:?}", started.elapsed());
     }
     drop(silent);
+}
+
+/// Settings are tested before they are saved: a failed test stores nothing, a good one
+/// neither; an edit's test uses the stored password an empty field stands for.
+#[tokio::test]
+async fn settings_are_tested_without_saving_them() {
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo"]).await;
+    let db = create_pg_database(SHOP_SQL).await;
+    let free_port = { std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port() };
+    let settings = |port: u16| json!({"name": "trial", "engine": "postgres", "host": "127.0.0.1", "port": port, "database": db, "user": "postgres", "sslmode": "disable"});
+
+    let (status, test) = app.post("/api/v1/datasources/test", json!({"input": settings(free_port)})).await;
+    assert_eq!(status, 200, "{test}");
+    assert_eq!(test["ok"], false);
+    assert!(test["message"].as_str().unwrap().contains("connection refused"), "{test}");
+    let (status, test) = app.post("/api/v1/datasources/test", json!({"input": settings(5432)})).await;
+    assert_eq!(status, 200, "{test}");
+    assert_eq!(test["ok"], true, "{test}");
+    assert!(test["server_version"].as_str().unwrap().starts_with("PostgreSQL"), "{test}");
+    let (_, list) = app.get("/api/v1/datasources").await;
+    assert_eq!(list.as_array().unwrap().len(), 0, "a test saves nothing");
+
+    // Invalid fields: a 400 naming each, as for a save.
+    let (status, err) = app.post("/api/v1/datasources/test", json!({"input": {"name": "x", "engine": "postgres"}})).await;
+    assert_eq!(status, 400, "{err}");
+    let fields: Vec<&str> = err["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["host", "database", "user"], "{err}");
+
+    // An edit: an empty password stands for the stored one, for the same server only.
+    let id = app.add_pg_datasource("saved", &db, "postgres").await;
+    let (status, test) = app.post("/api/v1/datasources/test", json!({"id": id, "input": settings(5432)})).await;
+    assert_eq!((status, test["ok"].as_bool()), (200, Some(true)), "{test}");
+    let mut moved = settings(5432);
+    moved["host"] = json!("localhost");
+    let (status, err) = app.post("/api/v1/datasources/test", json!({"id": id, "input": moved})).await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error"]["fields"][0]["field"], "password", "{err}");
+    let (_, ds) = app.get(&format!("/api/v1/datasources/{id}")).await;
+    assert_eq!(ds["name"], "saved", "testing an edit changes nothing");
+
+    // Admins only.
+    let (_, analyst) = app.user("tester", Role::Analyst).await;
+    let (status, _) = call(&analyst, Method::POST, &app.url("/api/v1/datasources/test"), Some(json!({"input": settings(5432)}))).await;
+    assert_eq!(status, 403);
 }
 
 #[tokio::test]

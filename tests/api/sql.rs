@@ -60,9 +60,15 @@ async fn invalid_and_forbidden_sql_get_clear_errors() {
     let (status, e) = app.post(&path, json!({"sql": "DELETE FROM customers"})).await;
     assert_eq!(status, 400);
     assert_eq!(e["error"]["code"], "sql_rejected");
+    assert!(e["error"].get("at").is_none(), "a refusal that is not a syntax error has no place: {e}");
     let (status, e) = app.post(&path, json!({"sql": "SELEC 1"})).await;
     assert_eq!(status, 400);
     assert!(e["error"]["message"].as_str().unwrap().contains("could not be parsed"));
+    assert_eq!(e["error"]["at"], json!({"start": 0, "end": 5}), "{e}");
+    // The place is in characters of the text as sent, on any line.
+    let (status, e) = app.post(&path, json!({"sql": "SELECT 'é', name\nFROM customers c\nWHERE c.id = = 1"})).await;
+    assert_eq!((status, e["error"]["code"].as_str()), (400, Some("sql_rejected")), "{e}");
+    assert_eq!(e["error"]["at"], json!({"start": 47, "end": 48}), "the second `=`: {e}");
     let (_, r) = app.post(&path, json!({"sql": "SELECT count(*) FROM customers"})).await;
     assert_eq!(r["rows"][0][0], 50, "data intact");
     let (status, _) = app.post("/api/v1/datasources/does-not-exist/sql", json!({"sql": "SELECT 1"})).await;

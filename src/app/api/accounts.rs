@@ -5,7 +5,10 @@ use leptos::server_fn::codec::Json;
 use super::Outcome;
 #[cfg(feature = "ssr")]
 use super::Failure;
-use crate::app::model::{AuditEntry, AuditFilter, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewUserInput, SessionInfo, TokenView, UserView};
+use crate::app::model::{
+    AuditEntry, AuditFilter, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewUserInput, PasswordChange, PasswordReset, RoleChange,
+    SessionInfo, TokenView, UserView,
+};
 #[cfg(feature = "ssr")]
 use crate::server::ops;
 
@@ -92,6 +95,30 @@ pub async fn create_user(input: NewUserInput) -> Result<Outcome<UserView>, Serve
 pub async fn delete_user(id: String) -> Result<Outcome<()>, ServerFnError> {
     let (state, me) = signed_in!();
     Ok(ops::accounts::remove_user(&state, &me, &id).await.map_err(Failure::from))
+}
+
+/// Gives an account another role (admins; not their own).
+#[server(input = Json, endpoint = "users/role")]
+pub async fn change_role(id: String, change: RoleChange) -> Result<Outcome<UserView>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(ops::accounts::change_role(&state, &me, &id, &change).await.map_err(Failure::from))
+}
+
+/// Sets a new password on someone else's account (admins).
+#[server(input = Json, endpoint = "users/password")]
+pub async fn reset_password(id: String, reset: PasswordReset) -> Result<Outcome<()>, ServerFnError> {
+    let (state, me) = signed_in!();
+    Ok(ops::accounts::reset_password(&state, &me, &id, &reset).await.map_err(Failure::from))
+}
+
+/// Changes the signed-in user's own password; their other sessions end.
+#[server(input = Json, endpoint = "auth/password")]
+pub async fn change_password(change: PasswordChange) -> Result<Outcome<()>, ServerFnError> {
+    let (state, principal) = match crate::server::state::signed_in() {
+        Ok(signed_in) => signed_in,
+        Err(e) => return Ok(Err(Failure::from(e))),
+    };
+    Ok(ops::accounts::change_password(&state, &principal, &change).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "tokens/list")]

@@ -4,10 +4,11 @@
 //! conversations can be reopened.
 use futures::StreamExt;
 use leptos::{prelude::*, task::spawn_local};
+use leptos_router::hooks::use_query_map;
 
 use crate::app::{
     api::{ask_stream, cancel_query, get_conversation, list_conversations, outcome},
-    browser::{copy_to_clipboard, new_query_id},
+    browser::{self, copy_to_clipboard, new_query_id},
     components::{
         readings::{ConfidenceBadge, DidYouMean},
         result_table::ResultTable,
@@ -15,6 +16,11 @@ use crate::app::{
     },
     model::{AskAttempt, AskEvent, AskRequest, AskResponse, ConversationTurn},
 };
+
+/// Conversation ids are UUIDs; anything else in the address is ignored.
+fn is_conversation_id(text: &str) -> bool {
+    text.len() == 36 && text.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
 
 #[derive(Clone)]
 enum Reply {
@@ -75,7 +81,24 @@ impl LiveAsk {
 #[component]
 pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<String>>) -> impl IntoView {
     let question = RwSignal::new(String::new());
-    let conversation = RwSignal::new(None::<String>);
+    // Each conversation has its own address (`?c=<id>`): a reload or a bookmark reopens it,
+    // rendered by the server (so it shows before, or without, the WebAssembly).
+    let query = use_query_map();
+    let linked = query.with_untracked(|q| q.get("c")).filter(|c| is_conversation_id(c));
+    // A question the page's form posted by itself that failed comes back as `failed=<code>`.
+    let posted_failure = query.with_untracked(|q| q.get("failed"));
+    let conversation = RwSignal::new(linked.clone());
+    let linked_turns = Resource::new(
+        move || linked.clone(),
+        |c| async move {
+            match c {
+                Some(c) => Some(outcome(get_conversation(c).await)),
+                None => None,
+            }
+        },
+    );
+    // Until another conversation is opened or a new one started.
+    let linked_shown = RwSignal::new(true);
     let thread = RwSignal::new(Vec::<ChatTurn>::new());
     let live = RwSignal::new(None::<LiveAsk>);
     let list_version = RwSignal::new(0u32);
@@ -158,6 +181,7 @@ pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<
             return;
         }
         conversation.set(Some(conversation_id.clone()));
+        linked_shown.set(false);
         spawn_local(async move {
             let turns = outcome(get_conversation(conversation_id).await);
             thread.try_set(match turns {
@@ -166,12 +190,40 @@ pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<
             });
         });
     };
+    Effect::new(move |shown: Option<Option<String>>| {
+        let now = conversation.get();
+        if shown.is_some_and(|shown| shown != now) {
+            browser::replace_query(&now.as_ref().map(|c| format!("c={c}")).unwrap_or_default());
+        }
+        now
+    });
     let busy = move || live.with(Option::is_some);
     let live_text = move |field: fn(&LiveAsk) -> String| live.with(|l| l.as_ref().map(field).unwrap_or_default());
     view! {
         <section class="ask card-flat">
             <ConversationList id conversation list_version open=open_conversation/>
             <div class="thread" aria-live="polite">
+                <Show when=move || linked_shown.get()>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match linked_turns.await {
+                                Some(Ok(turns)) => turns
+                                    .into_iter()
+                                    .map(|t| {
+                                        let asked = t.question.clone();
+                                        view! { <div class="turn"><p class="question">{asked}</p><StoredAnswer turn=t sql/></div> }
+                                    })
+                                    .collect_view()
+                                    .into_any(),
+                                Some(Err(e)) => view! { <p class="error" role="alert" data-testid="ask-error">{e}</p> }.into_any(),
+                                None => ().into_any(),
+                            }
+                        })}
+                    </Transition>
+                </Show>
+                {posted_failure.map(|code| view! {
+                    <p class="error" role="alert" data-testid="ask-error">{format!("The question could not be answered ({code}); try again.")}</p>
+                })}
                 <For each=move || thread.get() key=|turn| turn.id children=move |turn| view! { <Turn turn sql/> }/>
                 // Stable elements with reactive text: the Cancel button must not be replaced
                 // while tokens arrive, or a click could land on a vanished element.
@@ -192,12 +244,19 @@ pub fn AskPanel(id: Signal<String>, sql: RwSignal<String>, pinned: RwSignal<Vec<
                     </div>
                 </Show>
             </div>
-            <form class="ask-form" on:submit=submit>
+            // Without the WebAssembly the form posts itself and the server answers with this page.
+            <form class="ask-form" method="post" action=move || format!("/datasources/{}/ask", id.get()) on:submit=submit>
+                <input type="hidden" name="conversation" value=move || conversation.get().unwrap_or_default()/>
                 <label for="question" class="sr-only">"Question"</label>
-                <input id="question" class="ask-input" placeholder="Ask a question about this data, e.g. “Which 5 products sold the most last year?”" bind:value=question/>
+                <input id="question" name="question" class="ask-input" placeholder="Ask a question about this data, e.g. “Which 5 products sold the most last year?”" bind:value=question/>
                 <button type="submit" class="primary" disabled=busy>{move || if busy() { "Thinking…" } else { "Ask" }}</button>
                 <Show when=move || conversation.get().is_some()>
-                    <button type="button" disabled=busy on:click=move |_| { conversation.set(None); thread.set(vec![]); question.set(String::new()); }>"New conversation"</button>
+                    <button type="button" disabled=busy on:click=move |_| {
+                        conversation.set(None);
+                        linked_shown.set(false);
+                        thread.set(vec![]);
+                        question.set(String::new());
+                    }>"New conversation"</button>
                 </Show>
             </form>
             <Show when=move || pinned.with(|p| !p.is_empty())>

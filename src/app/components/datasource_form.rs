@@ -1,10 +1,18 @@
-//! Add or edit a datasource. The password field is write-only: it is never filled from the server.
+//! Add or edit a datasource. The settings are tested before they are saved: a failed test
+//! keeps the form as typed and saves only when the admin insists. Every broken field is shown
+//! at once, next to the field, by the server's own rules (`check_datasource`). The password
+//! field is write-only: it is never filled from the server.
 use leptos::prelude::*;
 
 use crate::app::{
-    api::{outcome, save_datasource, test_datasource},
-    model::{ConnectionTest, DatasourceInput, DatasourceSummary, Engine, SslMode},
+    api::{form_outcome, save_datasource, test_datasource_settings, Failure},
+    browser,
+    components::field_errors::{FieldErrors, FieldMessage},
+    model::{check_datasource, ConnectionTest, DatasourceInput, DatasourceSummary, Engine, FieldError, SslMode},
 };
+
+/// The form's fields in the order they are shown, which is the order errors are listed in.
+const FIELD_ORDER: [&str; 8] = ["name", "engine", "path", "host", "port", "database", "user", "password"];
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -47,17 +55,21 @@ impl Fields {
         self.path.set(text(ds.and_then(|d| d.path.as_ref())));
     }
 
-    /// Builds the request; a port that is not a number is reported here, before any request.
-    fn input(&self) -> Result<DatasourceInput, String> {
+    /// Builds the request, or lists every field that breaks a rule (a port that is not a
+    /// number is caught here, since the request carries a number).
+    fn input(&self) -> Result<DatasourceInput, Vec<FieldError>> {
         let engine = Engine::parse(&self.engine.get_untracked()).unwrap_or(Engine::Postgres);
         let opt = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
         let raw_port = self.port.get_untracked();
-        let port = match raw_port.trim() {
-            _ if !engine.is_server() => None,
-            "" => None,
-            raw => Some(raw.parse::<u16>().ok().filter(|p| *p > 0).ok_or("port must be a number between 1 and 65535")?),
+        let (port, port_error) = match raw_port.trim() {
+            _ if !engine.is_server() => (None, None),
+            "" => (None, None),
+            raw => match raw.parse::<u16>() {
+                Ok(p) if p > 0 => (Some(p), None),
+                _ => (None, Some(FieldError::new("port", "port must be a number between 1 and 65535"))),
+            },
         };
-        Ok(DatasourceInput {
+        let input = DatasourceInput {
             name: self.name.get_untracked(),
             engine: Some(engine),
             host: opt(self.host),
@@ -67,40 +79,94 @@ impl Fields {
             password: opt(self.password),
             sslmode: SslMode::parse(&self.sslmode.get_untracked()),
             path: opt(self.path),
-        })
+        };
+        let mut errors = check_datasource(&input).err().unwrap_or_default();
+        errors.extend(port_error);
+        errors.sort_by_key(|e| FIELD_ORDER.iter().position(|f| *f == e.field));
+        if errors.is_empty() {
+            Ok(input)
+        } else {
+            Err(errors)
+        }
     }
 }
 
+/// What a submit ended with.
+#[derive(Clone)]
+enum Submitted {
+    Saved(DatasourceSummary, ConnectionTest),
+    /// The test failed; nothing was saved and the form keeps what was typed.
+    TestFailed(ConnectionTest),
+}
+
+/// Tests the settings and saves them when the test passed. `insisted` is the failed test the
+/// admin chose to save anyway: the settings are saved without testing them again.
+async fn test_then_save(id: Option<String>, input: DatasourceInput, insisted: Option<ConnectionTest>) -> Result<Submitted, Failure> {
+    let test = match insisted {
+        Some(failed) => failed,
+        None => {
+            let test = form_outcome(test_datasource_settings(id.clone(), input.clone()).await)?;
+            if !test.ok {
+                return Ok(Submitted::TestFailed(test));
+            }
+            test
+        }
+    };
+    let saved = form_outcome(save_datasource(id, input).await)?;
+    Ok(Submitted::Saved(saved, test))
+}
+
 #[component]
-pub fn DatasourceForm(editing: RwSignal<Option<DatasourceSummary>>, on_saved: Callback<DatasourceSummary>) -> impl IntoView {
+pub fn DatasourceForm(editing: RwSignal<Option<DatasourceSummary>>, on_saved: Callback<(DatasourceSummary, ConnectionTest)>) -> impl IntoView {
     let f = Fields::new();
-    let local_error = RwSignal::new(None::<String>);
-    Effect::new(move |_| f.load(editing.get().as_ref()));
-    let save = Action::new(move |(id, input): &(Option<String>, DatasourceInput)| {
-        let (id, input) = (id.clone(), input.clone());
-        async move {
-            let saved = outcome(save_datasource(id, input).await)?;
-            let test = outcome(test_datasource(saved.id.clone()).await)?;
-            Ok::<_, String>((saved, test))
-        }
-    });
-    let last_saved = RwSignal::new(None::<(DatasourceSummary, ConnectionTest)>);
+    let errors = FieldErrors::new("ds");
+    // A failure that belongs to no field (the network policy, a name already taken…).
+    let failure = RwSignal::new(None::<String>);
+    let failed_test = RwSignal::new(None::<ConnectionTest>);
+    let saved_name = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        if let Some(Ok((saved, test))) = save.value().get() {
-            last_saved.set(Some((saved.clone(), test)));
-            f.load(None);
-            on_saved.run(saved);
-        }
+        f.load(editing.get().as_ref());
+        errors.list.set(Vec::new());
+        failure.set(None);
+        failed_test.set(None);
     });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit_action = Action::new(move |(id, input, insisted): &(Option<String>, DatasourceInput, Option<ConnectionTest>)| {
+        test_then_save(id.clone(), input.clone(), insisted.clone())
+    });
+    Effect::new(move |_| match submit_action.value().get() {
+        Some(Ok(Submitted::Saved(saved, test))) => {
+            failed_test.set(None);
+            saved_name.set(Some(saved.name.clone()));
+            f.load(None);
+            on_saved.run((saved, test));
+        }
+        Some(Ok(Submitted::TestFailed(test))) => failed_test.set(Some(test)),
+        Some(Err(e)) if e.fields.is_empty() => failure.set(Some(e.message)),
+        Some(Err(e)) => {
+            errors.list.set(e.fields);
+            browser::focus_first_invalid(".ds-form");
+        }
+        None => {}
+    });
+    let send = move |insisted: Option<ConnectionTest>| {
+        failure.set(None);
+        saved_name.set(None);
         match f.input() {
             Ok(input) => {
-                local_error.set(None);
-                save.dispatch((editing.get_untracked().map(|d| d.id), input));
+                errors.list.set(Vec::new());
+                failed_test.set(None);
+                submit_action.dispatch((editing.get_untracked().map(|d| d.id), input, insisted));
             }
-            Err(msg) => local_error.set(Some(msg)),
+            Err(found) => {
+                errors.list.set(found);
+                failed_test.set(None);
+                browser::focus_first_invalid(".ds-form");
+            }
         }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send(None);
     };
     let is_server = move || Engine::parse(&f.engine.get()).is_none_or(Engine::is_server);
     // Switching engines moves an untouched default port along (5432 ↔ 3306).
@@ -118,7 +184,12 @@ pub fn DatasourceForm(editing: RwSignal<Option<DatasourceSummary>>, on_saved: Ca
         <form class="card ds-form" on:submit=submit novalidate>
             <h2>{move || if editing.get().is_some() { "Edit datasource" } else { "Add a datasource" }}</h2>
             <div class="grid">
-                <label>"Name" <input name="name" required bind:value=f.name placeholder="Sales warehouse"/></label>
+                <label>
+                    "Name"
+                    <input name="name" required bind:value=f.name placeholder="Sales warehouse"
+                        aria-invalid=errors.invalid("name") aria-describedby=errors.described_by("name")/>
+                    <FieldMessage errors field="name"/>
+                </label>
                 <label>
                     "Engine"
                     <select name="engine" prop:value=move || f.engine.get() on:change=change_engine>
@@ -128,16 +199,43 @@ pub fn DatasourceForm(editing: RwSignal<Option<DatasourceSummary>>, on_saved: Ca
                     </select>
                 </label>
                 <Show when=is_server fallback=move || view! {
-                    <label class="wide">"File (relative to data/sqlite/)" <input name="path" bind:value=f.path placeholder="sales.sqlite"/></label>
+                    <label class="wide">
+                        "File (relative to data/sqlite/)"
+                        <input name="path" bind:value=f.path placeholder="sales.sqlite"
+                            aria-invalid=errors.invalid("path") aria-describedby=errors.described_by("path")/>
+                        <FieldMessage errors field="path"/>
+                    </label>
                 }>
-                    <label>"Host" <input name="host" bind:value=f.host placeholder="db.example.com"/></label>
-                    <label>"Port" <input name="port" inputmode="numeric" bind:value=f.port/></label>
-                    <label>"Database" <input name="database" bind:value=f.database/></label>
-                    <label>"User" <input name="user" autocomplete="off" bind:value=f.user/></label>
+                    <label>
+                        "Host"
+                        <input name="host" bind:value=f.host placeholder="db.example.com"
+                            aria-invalid=errors.invalid("host") aria-describedby=errors.described_by("host")/>
+                        <FieldMessage errors field="host"/>
+                    </label>
+                    <label>
+                        "Port"
+                        <input name="port" inputmode="numeric" bind:value=f.port
+                            aria-invalid=errors.invalid("port") aria-describedby=errors.described_by("port")/>
+                        <FieldMessage errors field="port"/>
+                    </label>
+                    <label>
+                        "Database"
+                        <input name="database" bind:value=f.database
+                            aria-invalid=errors.invalid("database") aria-describedby=errors.described_by("database")/>
+                        <FieldMessage errors field="database"/>
+                    </label>
+                    <label>
+                        "User"
+                        <input name="user" autocomplete="off" bind:value=f.user
+                            aria-invalid=errors.invalid("user") aria-describedby=errors.described_by("user")/>
+                        <FieldMessage errors field="user"/>
+                    </label>
                     <label>
                         "Password"
                         <input name="password" type="password" autocomplete="new-password" bind:value=f.password
+                            aria-invalid=errors.invalid("password") aria-describedby=errors.described_by("password")
                             placeholder=move || if editing.get().is_some_and(|d| d.has_password) { "unchanged (stored encrypted)" } else { "" }/>
+                        <FieldMessage errors field="password"/>
                     </label>
                     <label>
                         "SSL mode"
@@ -148,26 +246,28 @@ pub fn DatasourceForm(editing: RwSignal<Option<DatasourceSummary>>, on_saved: Ca
                 </Show>
             </div>
             <div class="form-actions">
-                <button type="submit" class="primary" disabled=move || save.pending().get()>
-                    {move || if save.pending().get() { "Saving…" } else if editing.get().is_some() { "Save changes" } else { "Save and test" }}
+                <button type="submit" class="primary" disabled=move || submit_action.pending().get()>
+                    {move || if submit_action.pending().get() { "Testing…" } else if editing.get().is_some() { "Test and save changes" } else { "Test and save" }}
                 </button>
                 <Show when=move || editing.get().is_some()>
                     <button type="button" on:click=move |_| editing.set(None)>"Cancel edit"</button>
                 </Show>
             </div>
-            // One message at a time: a check in the browser replaces the last server answer.
-            {move || {
-                local_error
-                    .get()
-                    .or_else(|| save.value().get().and_then(|r| r.err()))
-                    .map(|m| view! { <p class="error" role="alert">{m}</p> })
-            }}
-            {move || last_saved.get().map(|(saved, test)| view! {
-                <div class="saved">
-                    <p class="ok">"Saved “" {saved.name} "”."</p>
-                    <ConnectionTestView test/>
-                </div>
+            {move || errors.list.with(|e| e.len() > 1).then(|| view! {
+                <p class="error" role="alert">{move || format!("{} fields need a change; each says why.", errors.list.with(Vec::len))}</p>
             })}
+            {move || failure.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            {move || failed_test.get().map(|test| {
+                let insisted = test.clone();
+                view! {
+                    <div class="test-failed">
+                        <ConnectionTestView test/>
+                        <p>"Nothing was saved. Fix the settings and try again, or save them as they are."</p>
+                        <button type="button" class="danger" on:click=move |_| send(Some(insisted.clone()))>"Save anyway"</button>
+                    </div>
+                }
+            })}
+            {move || saved_name.get().map(|name| view! { <p class="ok" role="status">"Saved “" {name} "”."</p> })}
         </form>
     }
 }

@@ -1,5 +1,6 @@
 pub mod ask_panel;
 pub mod datasource_form;
+pub mod field_errors;
 pub mod local_time;
 pub mod readings;
 pub mod result_table;

@@ -8,7 +8,7 @@ use crate::app::{
     browser,
     components::chart_view::ChartView,
     model::{ExportFormat, QueryResult},
-    table_rows::{cell_text, numeric_columns, row_tsv, to_tsv, view_order, SortBy},
+    table_rows::{cell_text, grid_step, numeric_columns, row_tsv, to_tsv, view_order, SortBy},
 };
 
 /// Every row is this tall (CSS pins it), so the window can be computed from the scroll offset.
@@ -78,6 +78,14 @@ pub fn ResultTable(result: QueryResult, #[prop(optional, into)] sql: Option<Stri
     });
     let scroll_top = RwSignal::new(0.0f64);
     let selected = RwSignal::new(None::<(usize, usize)>);
+    // The cell in the Tab order: the selected one while it is shown, else the first shown.
+    let current = Memo::new(move |_| {
+        let first = order.with(|o| o.first().copied()).map(|r| (r, 0));
+        match selected.get() {
+            Some((r, c)) if order.with(|o| o.contains(&r)) => Some((r, c)),
+            _ => first,
+        }
+    });
     let copied = RwSignal::new(None::<&'static str>);
     let view_mode = RwSignal::new("table");
     let copy = move |what: &'static str, text: String| {
@@ -134,28 +142,60 @@ pub fn ResultTable(result: QueryResult, #[prop(optional, into)] sql: Option<Stri
             numeric.with_value(|n| {
                 ids[first..last]
                     .iter()
-                    .map(|&ri| {
+                    .enumerate()
+                    .map(|(k, &ri)| {
                         let cells = r[ri]
                             .iter()
                             .enumerate()
                             .map(|(ci, v)| {
                                 let (class, text) = cell_view(v, n.get(ci).copied().unwrap_or(false));
                                 let is_selected = move || selected.get() == Some((ri, ci));
+                                // One cell is in the Tab order (the selected one, else the first):
+                                // arrows move within the grid.
+                                let tab_stop = move || if current.get() == Some((ri, ci)) { "0" } else { "-1" };
                                 view! {
-                                    <td class=class class:selected=is_selected on:click=move |_| { selected.set(Some((ri, ci))); copied.set(None); }>{text}</td>
+                                    <td class=class class:selected=is_selected tabindex=tab_stop data-cell=format!("{ri}-{ci}")
+                                        on:focus=move |_| { selected.set(Some((ri, ci))); copied.set(None); }>{text}</td>
                                 }
                             })
                             .collect_view();
-                        view! { <tr data-row=ri>{cells}</tr> }
+                        // Row 1 is the header; only a window of rows is drawn, so each says its place.
+                        view! { <tr data-row=ri aria-rowindex=(first + k + 2).to_string()>{cells}</tr> }
                     })
                     .collect_view()
             })
         });
         view! {
-            <tr class="pad" style:height=format!("{top_pad}px")><td colspan=width></td></tr>
+            <tr class="pad" aria-hidden="true" style:height=format!("{top_pad}px")><td colspan=width></td></tr>
             {drawn}
-            <tr class="pad" style:height=format!("{bottom_pad}px")><td colspan=width></td></tr>
+            <tr class="pad" aria-hidden="true" style:height=format!("{bottom_pad}px")><td colspan=width></td></tr>
         }
+    };
+    // Keyboard: arrows, Page Up/Down, Home/End move the selection (and the focus); Ctrl+C
+    // copies the cell.
+    let on_grid_key = move |ev: leptos::ev::KeyboardEvent| {
+        if (ev.ctrl_key() || ev.meta_key()) && ev.key().eq_ignore_ascii_case("c") {
+            if let Some((r, c)) = selected.get_untracked() {
+                ev.prevent_default();
+                copy("cell", rows.with_value(|rs| cell_text(&rs[r][c]).into_owned()));
+            }
+            return;
+        }
+        let ids = order.get_untracked();
+        let width = columns.with_value(|c| c.len());
+        let Some((ri, ci)) = current.get_untracked() else { return };
+        let Some(position) = ids.iter().position(|&i| i == ri) else { return };
+        let Some((to_row, to_column)) = grid_step(&ev.key(), ev.ctrl_key() || ev.meta_key(), (position, ci), ids.len(), width) else { return };
+        ev.prevent_default();
+        let target = (ids[to_row], to_column);
+        selected.set(Some(target));
+        copied.set(None);
+        // Draw the row's window first; focusing the cell then scrolls it into view.
+        let first_drawn = ((scroll_top.get_untracked() / ROW_PX) as usize).saturating_sub(WINDOW_ROWS / 3);
+        if !(first_drawn..first_drawn + WINDOW_ROWS).contains(&to_row) {
+            scroll_top.set(to_row as f64 * ROW_PX);
+        }
+        browser::focus_later(format!(".result-table [data-cell='{}-{}']", target.0, target.1));
     };
     let chart_rows = Signal::derive(move || {
         let ids = order.get();
@@ -193,8 +233,8 @@ pub fn ResultTable(result: QueryResult, #[prop(optional, into)] sql: Option<Stri
                     <span class="ok small" role="status">{move || copied.get().map(|w| format!("Copied the {w}"))}</span>
                 </div>
                 <div class="table-wrap" tabindex="0" role="region" aria-label="Result rows" on:scroll=move |ev| scroll_top.set(event_target::<leptos::web_sys::Element>(&ev).scroll_top() as f64)>
-                    <table class="result-table">
-                        <thead><tr>{header}</tr></thead>
+                    <table class="result-table" role="grid" aria-label="Result" aria-rowcount=move || order.with(|o| o.len() + 1).to_string() on:keydown=on_grid_key>
+                        <thead><tr aria-rowindex="1">{header}</tr></thead>
                         <tbody>{body}</tbody>
                     </table>
                 </div>

@@ -14,16 +14,32 @@ fn matches(table: &SchemaTable, q: &str) -> bool {
         || table.columns.iter().any(|c| c.name.to_lowercase().contains(q))
 }
 
+/// Opens the phone's schema drawer with the focus inside it.
+pub fn open_drawer(open: RwSignal<bool>) {
+    open.set(true);
+    crate::app::browser::focus_later(".schema-close".into());
+}
+
+/// Closes it, and the focus returns to the button that opened it.
+fn close_drawer(open: RwSignal<bool>) {
+    open.set(false);
+    crate::app::browser::focus_later(".schema-toggle".into());
+}
+
+/// `open`: on a phone the schema is a drawer over the page, shown while this is true (on a
+/// wide screen it is always beside the editor).
 #[component]
-pub fn SchemaSidebar(id: Signal<String>, pinned: RwSignal<Vec<String>>) -> impl IntoView {
+pub fn SchemaSidebar(id: Signal<String>, pinned: RwSignal<Vec<String>>, open: RwSignal<bool>) -> impl IntoView {
     let refreshes = RwSignal::new(0u32);
     let schema = Resource::new(move || (id.get(), refreshes.get()), |(id, n)| async move { outcome(get_schema(id, n > 0).await) });
     let filter = RwSignal::new(String::new());
     view! {
-        <aside class="schema" aria-label="Schema">
+        <aside id="schema" class="schema" class:open=move || open.get() aria-label="Schema"
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" && open.get_untracked() { close_drawer(open) }>
             <div class="schema-head">
                 <h2>"Schema"</h2>
                 <button class="small" on:click=move |_| refreshes.update(|n| *n += 1) title="Read the catalogs again">"Refresh"</button>
+                <button class="small schema-close" aria-label="Close the schema" on:click=move |_| close_drawer(open)>"Close"</button>
             </div>
             <input type="search" class="schema-search" placeholder="Search tables and columns" bind:value=filter/>
             <Transition fallback=|| view! { <p class="muted">"Reading schema…"</p> }>
@@ -99,7 +115,7 @@ fn SchemaTableItem(table: SchemaTable, open_initially: bool, approximate: bool, 
             <div class="schema-row">
                 <button class="toggle" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
                     <span class="caret">{move || if open.get() { "▾" } else { "▸" }}</span>
-                    <span class="table-name">{name.clone()}</span>
+                    <span class="table-name" title=name.clone()>{name.clone()}</span>
                 </button>
                 {(table.kind != "table").then(|| view! { <span class="badge">{table.kind.clone()}</span> })}
                 <span class="muted small">{rows}</span>

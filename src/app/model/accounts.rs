@@ -80,6 +80,42 @@ impl std::fmt::Debug for NewUserInput {
     }
 }
 
+/// Changing your own password: the current one proves it is you.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").finish_non_exhaustive()
+    }
+}
+
+/// An admin's new password for someone else's account.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub password: String,
+}
+
+impl std::fmt::Debug for PasswordReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordReset").finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RoleChange {
+    pub role: Role,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenView {
@@ -145,18 +181,22 @@ pub enum AuditAction {
     VerifiedImported,
     UserCreated,
     UserDeleted,
+    RoleChanged,
+    PasswordChanged,
+    PasswordReset,
     TokenCreated,
     TokenRevoked,
 }
 
 impl AuditAction {
     /// Every action, for the audit log's filter.
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::Login, AuditAction::LoginFailed, AuditAction::Logout, AuditAction::Ask, AuditAction::Sql,
         AuditAction::Export, AuditAction::DatasourceSaved, AuditAction::DatasourceDeleted, AuditAction::DatasourceShared,
         AuditAction::FunctionsAllowed, AuditAction::LlmSettingsSaved, AuditAction::LlmSettingsReset,
         AuditAction::VerifiedSaved, AuditAction::VerifiedApproved, AuditAction::VerifiedImported,
-        AuditAction::UserCreated, AuditAction::UserDeleted, AuditAction::TokenCreated, AuditAction::TokenRevoked,
+        AuditAction::UserCreated, AuditAction::UserDeleted, AuditAction::RoleChanged, AuditAction::PasswordChanged,
+        AuditAction::PasswordReset, AuditAction::TokenCreated, AuditAction::TokenRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -178,6 +218,9 @@ impl AuditAction {
             AuditAction::VerifiedImported => "verified_imported",
             AuditAction::UserCreated => "user_created",
             AuditAction::UserDeleted => "user_deleted",
+            AuditAction::RoleChanged => "role_changed",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::PasswordReset => "password_reset",
             AuditAction::TokenCreated => "token_created",
             AuditAction::TokenRevoked => "token_revoked",
         }

@@ -2,9 +2,9 @@
 use leptos::prelude::*;
 
 use crate::app::{
-    api::{audit_log, create_user, delete_user, get_sharing, list_datasources, list_users, outcome, set_functions, set_sharing},
+    api::{audit_log, change_role, create_user, delete_user, get_sharing, list_datasources, list_users, outcome, reset_password, set_functions, set_sharing},
     browser,
-    model::{AuditAction, AuditFilter, DatasourceFunctions, DatasourceSharing, DatasourceSummary, NewUserInput, Role, UserView},
+    model::{AuditAction, AuditFilter, DatasourceFunctions, DatasourceSharing, DatasourceSummary, NewUserInput, PasswordReset, Role, RoleChange, UserView},
     components::local_time::LocalTime,
     session::{use_session, AdminGate},
 };
@@ -71,7 +71,7 @@ fn Users(users: Resource<Result<Vec<UserView>, String>>, version: RwSignal<u32>)
                             <table class="plain-table" data-testid="users">
                                 <thead><tr><th>"Username"</th><th>"Role"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|user| view! { <UserRow user me=me.clone() remove/> }).collect_view()}
+                                    {list.into_iter().map(|user| view! { <UserRow user me=me.clone() remove version/> }).collect_view()}
                                 </tbody>
                             </table>
                         }.into_any(),
@@ -107,24 +107,85 @@ fn Users(users: Resource<Result<Vec<UserView>, String>>, version: RwSignal<u32>)
     }
 }
 
-/// One account, with a two-step Delete; none on your own account, which the server refuses.
+/// One account: its role (a select that saves on change), a password reset and a two-step
+/// Delete. None of these on your own account: the server refuses them (another admin changes
+/// your role; your own password is changed on the account page, with the current one).
 #[component]
-fn UserRow(user: UserView, me: Option<String>, remove: Action<String, Result<(), String>>) -> impl IntoView {
+fn UserRow(user: UserView, me: Option<String>, remove: Action<String, Result<(), String>>, version: RwSignal<u32>) -> impl IntoView {
     let confirming = RwSignal::new(false);
+    let resetting = RwSignal::new(false);
+    let new_password = RwSignal::new(String::new());
     let own = me.as_deref() == Some(user.id.as_str());
     let id = StoredValue::new(user.id.clone());
+    let name = user.username.clone();
+    let role_change = Action::new(move |role: &Role| {
+        let change = RoleChange { role: *role };
+        async move { outcome(change_role(id.get_value(), change).await) }
+    });
+    // The select shows the stored role again when a change is refused (the last admin).
+    let shown_role = RwSignal::new(user.role.as_str());
+    let stored_role = user.role.as_str();
+    Effect::new(move |_| match role_change.value().get() {
+        Some(Ok(_)) => version.update(|v| *v += 1),
+        Some(Err(_)) => shown_role.set(stored_role),
+        None => {}
+    });
+    let reset = Action::new(move |password: &String| {
+        let reset = PasswordReset { password: password.clone() };
+        async move { outcome(reset_password(id.get_value(), reset).await) }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = reset.value().get() {
+            resetting.set(false);
+            new_password.set(String::new());
+        }
+    });
+    let role_label = format!("Role of {name}");
+    let password_label = format!("New password for {name}");
     view! {
         <tr data-user=user.username.clone()>
             <td>{user.username.clone()}{own.then(|| view! { <span class="muted small">" (you)"</span> })}</td>
-            <td>{user.role.as_str()}</td>
             <td>
+                {if own {
+                    user.role.as_str().into_any()
+                } else {
+                    view! {
+                        <select aria-label=role_label prop:value=move || shown_role.get() disabled=move || role_change.pending().get()
+                            on:change=move |ev| {
+                                if let Some(role) = Role::parse(&event_target_value(&ev)) {
+                                    shown_role.set(role.as_str());
+                                    role_change.dispatch(role);
+                                }
+                            }>
+                            <option value="analyst">"analyst"</option>
+                            <option value="admin">"admin"</option>
+                        </select>
+                    }.into_any()
+                }}
+            </td>
+            <td><div class="row-actions">
                 {(!own).then(|| view! {
+                    <Show when=move || resetting.get() fallback=move || view! { <button on:click=move |_| resetting.set(true)>"Reset password"</button> }>
+                        <form class="inline-form" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| {
+                            ev.prevent_default();
+                            reset.dispatch(new_password.get_untracked());
+                        }>
+                            <input type="password" autocomplete="new-password" aria-label=password_label.clone() bind:value=new_password/>
+                            <button type="submit" class="primary" disabled=move || reset.pending().get()>"Set password"</button>
+                            <button type="button" on:click=move |_| { resetting.set(false); reset.value().set(None); }>"Cancel"</button>
+                        </form>
+                    </Show>
                     <Show when=move || confirming.get() fallback=move || view! { <button on:click=move |_| confirming.set(true)>"Delete"</button> }>
                         <button class="danger" on:click=move |_| { remove.dispatch(id.get_value()); }>"Confirm delete"</button>
                         <button on:click=move |_| confirming.set(false)>"Keep"</button>
                     </Show>
                 })}
-            </td>
+                {move || role_change.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                {move || reset.value().get().map(|r| match r {
+                    Ok(()) => view! { <p class="ok" role="status">"Password set; " {name.clone()} " was signed out everywhere."</p> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                })}
+            </div></td>
         </tr>
     }
 }

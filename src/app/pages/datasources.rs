@@ -14,8 +14,11 @@ pub fn DatasourcesPage() -> impl IntoView {
     let list = Resource::new(move || version.get(), |_| async move { outcome(list_datasources().await) });
     let editing = RwSignal::new(None::<DatasourceSummary>);
     let session = use_session();
-    let on_saved = Callback::new(move |_: DatasourceSummary| {
+    // The test a datasource was just saved with, shown on its card.
+    let saved_test = RwSignal::new(None::<(String, ConnectionTest)>);
+    let on_saved = Callback::new(move |(saved, test): (DatasourceSummary, ConnectionTest)| {
         editing.set(None);
+        saved_test.set(Some((saved.id, test)));
         version.update(|v| *v += 1);
     });
     view! {
@@ -34,7 +37,7 @@ pub fn DatasourcesPage() -> impl IntoView {
                                 <ul class="ds-list">
                                     {items
                                         .into_iter()
-                                        .map(|ds| view! { <DatasourceCard ds editing version admin/> })
+                                        .map(|ds| view! { <DatasourceCard ds editing version admin saved_test/> })
                                         .collect_view()}
                                 </ul>
                             }
@@ -65,7 +68,13 @@ fn describe(ds: &DatasourceSummary) -> String {
 }
 
 #[component]
-fn DatasourceCard(ds: DatasourceSummary, editing: RwSignal<Option<DatasourceSummary>>, version: RwSignal<u32>, admin: bool) -> impl IntoView {
+fn DatasourceCard(
+    ds: DatasourceSummary,
+    editing: RwSignal<Option<DatasourceSummary>>,
+    version: RwSignal<u32>,
+    admin: bool,
+    saved_test: RwSignal<Option<(String, ConnectionTest)>>,
+) -> impl IntoView {
     let id = ds.id.clone();
     let test = Action::new(move |id: &String| {
         let id = id.clone();
@@ -81,7 +90,12 @@ fn DatasourceCard(ds: DatasourceSummary, editing: RwSignal<Option<DatasourceSumm
             version.update(|v| *v += 1);
         }
     });
-    let (id_test, id_delete) = (id.clone(), id.clone());
+    let (id_test, id_delete, id_saved) = (id.clone(), id.clone(), id.clone());
+    // The latest test of this card: its own Test button, else the test it was saved with.
+    let latest_test = move || match test.value().get() {
+        Some(r) => Some(r),
+        None => saved_test.with(|s| s.as_ref().filter(|(id, _)| *id == id_saved).map(|(_, t)| Ok(t.clone()))),
+    };
     let ds_edit = ds.clone();
     view! {
         <li class="ds-card" data-name=ds.name.clone()>
@@ -112,7 +126,7 @@ fn DatasourceCard(ds: DatasourceSummary, editing: RwSignal<Option<DatasourceSumm
                 }}
                 })}
             </div>
-            {move || test.value().get().map(|r: Result<ConnectionTest, String>| match r {
+            {move || latest_test().map(|r: Result<ConnectionTest, String>| match r {
                 Ok(t) => view! { <ConnectionTestView test=t/> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
             })}

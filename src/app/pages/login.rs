@@ -6,7 +6,7 @@ use crate::app::{
     api::{login, outcome, setup_admin},
     browser,
     model::{LoginInput, UserView},
-    session::{return_path, use_session},
+    session::{return_path, sign_in_failure, use_session, SIGN_IN_PATH},
 };
 
 /// Signs in (or, on first run, creates the admin) and then loads the app afresh, so every
@@ -32,6 +32,14 @@ pub fn LoginPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let submit = sign_in_action(false);
     let session = use_session();
+    // Without the WebAssembly the form posts itself; a failure comes back as `?failed=<code>`.
+    let query = use_query_map();
+    let next = query.with_untracked(|q| q.get("next")).unwrap_or_default();
+    let posted_failure = query.with_untracked(|q| q.get("failed")).map(|code| sign_in_failure(&code).to_string());
+    let message = move || match submit.value().get() {
+        Some(result) => result.err(),
+        None => posted_failure.clone(),
+    };
     view! {
         <section class="page narrow">
             <h1>"Sign in"</h1>
@@ -49,10 +57,11 @@ pub fn LoginPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <form class="card auth-form" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| {
+            <form class="card auth-form" method="post" action=SIGN_IN_PATH novalidate on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 submit.dispatch(LoginInput { username: username.get_untracked(), password: password.get_untracked() });
             }>
+                <input type="hidden" name="next" value=next/>
                 <label>"Username" <input name="username" autocomplete="username" required bind:value=username/></label>
                 <label>"Password" <input name="password" type="password" autocomplete="current-password" required bind:value=password/></label>
                 <div class="form-actions">
@@ -60,7 +69,7 @@ pub fn LoginPage() -> impl IntoView {
                         {move || if submit.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </div>
-                {move || submit.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                {move || message().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </form>
         </section>
     }

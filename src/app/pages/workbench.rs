@@ -3,15 +3,15 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::app::{
-    api::{cancel_query, get_datasource, outcome, run_sql},
-    browser::new_query_id,
+    api::{cancel_query, form_outcome, get_datasource, outcome, run_sql, Failure},
+    browser::{self, new_query_id},
     components::{
         ask_panel::AskPanel,
         result_table::{CurrentDatasource, ResultTable},
-        schema_sidebar::SchemaSidebar,
+        schema_sidebar::{open_drawer, SchemaSidebar},
         verified::{VerifiedPanel, VerifiedVersion},
     },
-    model::{Engine, SqlRequest},
+    model::{Engine, SqlRequest, SqlSpan},
 };
 
 fn starter_sql(engine: Engine) -> &'static str {
@@ -34,16 +34,21 @@ pub fn WorkbenchPage() -> impl IntoView {
     // from anywhere could carry the SQL, so the person reads it and presses Run.
     let query = use_query_map();
     let from_history = StoredValue::new(query.with_untracked(|q| q.get("sql")));
+    let drawer = RwSignal::new(false);
+    // The editor comes first in the page (keyboards and screen readers reach the question
+    // first); on a wide screen CSS puts the schema on its left.
     view! {
         <div class="workbench">
-            <SchemaSidebar id pinned/>
             <section class="editor-pane">
+                <button class="small schema-toggle" aria-controls="schema" aria-expanded=move || drawer.get().to_string()
+                    on:click=move |_| open_drawer(drawer)>"Show schema"</button>
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match datasource.await {
                             Ok(ds) => view! {
                                 <h1>{ds.name.clone()} " " <span class="badge">{ds.engine.label()}</span></h1>
-                                <Workspace id pinned initial=from_history.get_value().unwrap_or_else(|| starter_sql(ds.engine).to_string())/>
+                                <Workspace id pinned start_in_editor=from_history.with_value(Option::is_some)
+                                    initial=from_history.get_value().unwrap_or_else(|| starter_sql(ds.engine).to_string())/>
                             }.into_any(),
                             Err(e) => view! {
                                 <h1>"Datasource unavailable"</h1>
@@ -54,18 +59,87 @@ pub fn WorkbenchPage() -> impl IntoView {
                     })}
                 </Transition>
             </section>
+            <SchemaSidebar id pinned open=drawer/>
         </div>
     }
 }
 
-/// The ask panel and the SQL editor share the SQL text, so an answer can be edited and re-run.
+/// The workspace's two tabs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Ask,
+    Sql,
+}
+
+impl Tab {
+    fn other(self) -> Tab {
+        match self {
+            Tab::Ask => Tab::Sql,
+            Tab::Sql => Tab::Ask,
+        }
+    }
+    fn button_id(self) -> &'static str {
+        match self {
+            Tab::Ask => "tab-ask",
+            Tab::Sql => "tab-sql",
+        }
+    }
+    fn panel_id(self) -> &'static str {
+        match self {
+            Tab::Ask => "panel-ask",
+            Tab::Sql => "panel-sql",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Ask => "Ask",
+            Tab::Sql => "SQL editor",
+        }
+    }
+}
+
+/// Asking and the SQL editor, each in its own tab. They share the SQL text, so an answer
+/// can be edited and re-run: "Edit in SQL editor" opens the editor's tab. Both stay in the
+/// page while hidden, so switching loses nothing.
 #[component]
-fn Workspace(id: Signal<String>, pinned: RwSignal<Vec<String>>, initial: String) -> impl IntoView {
+fn Workspace(id: Signal<String>, pinned: RwSignal<Vec<String>>, initial: String, start_in_editor: bool) -> impl IntoView {
     let sql = RwSignal::new(initial);
+    let tab = RwSignal::new(if start_in_editor { Tab::Sql } else { Tab::Ask });
+    Effect::new(move |seen: Option<()>| {
+        sql.track();
+        if seen.is_some() {
+            tab.set(Tab::Sql);
+        }
+    });
+    let tab_button = move |which: Tab| {
+        view! {
+            <button type="button" role="tab" id=which.button_id() aria-controls=which.panel_id()
+                aria-selected=move || (tab.get() == which).to_string()
+                tabindex=move || if tab.get() == which { "0" } else { "-1" }
+                on:click=move |_| tab.set(which)
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight") {
+                        ev.prevent_default();
+                        tab.set(which.other());
+                        browser::focus_later(format!("#{}", which.other().button_id()));
+                    }
+                }>
+                {which.label()}
+            </button>
+        }
+    };
     view! {
-        <AskPanel id sql pinned/>
-        <VerifiedPanel id/>
-        <SqlEditor id sql/>
+        <div class="workspace-tabs" role="tablist" aria-label="Ask or write SQL">
+            {tab_button(Tab::Ask)}
+            {tab_button(Tab::Sql)}
+        </div>
+        <div role="tabpanel" id=Tab::Ask.panel_id() aria-labelledby=Tab::Ask.button_id() hidden=move || tab.get() != Tab::Ask>
+            <AskPanel id sql pinned/>
+            <VerifiedPanel id/>
+        </div>
+        <div role="tabpanel" id=Tab::Sql.panel_id() aria-labelledby=Tab::Sql.button_id() hidden=move || tab.get() != Tab::Sql>
+            <SqlEditor id sql/>
+        </div>
     }
 }
 
@@ -75,7 +149,16 @@ fn SqlEditor(id: Signal<String>, sql: RwSignal<String>) -> impl IntoView {
     let ran_sql = RwSignal::new(String::new());
     let run = Action::new(move |(id, request): &(String, SqlRequest)| {
         let (id, request) = (id.clone(), request.clone());
-        async move { outcome(run_sql(id, request).await) }
+        async move { form_outcome(run_sql(id, request).await) }
+    });
+    let editor = NodeRef::<leptos::html::Textarea>::new();
+    // A syntax error selects its place in the editor: the cursor lands where the fix goes.
+    Effect::new(move |_| {
+        if let Some(Err(Failure { at: Some(at), .. })) = run.value().get() {
+            if sql.get_untracked() == ran_sql.get_untracked() {
+                select_place(editor, &ran_sql.get_untracked(), at);
+            }
+        }
     });
     let cancel = Action::new(|query_id: &String| {
         let query_id = query_id.clone();
@@ -100,6 +183,7 @@ fn SqlEditor(id: Signal<String>, sql: RwSignal<String>) -> impl IntoView {
             <label for="sql" class="sr-only">"SQL"</label>
             <textarea
                 id="sql"
+                node_ref=editor
                 class="sql-input"
                 spellcheck="false"
                 rows="8"
@@ -123,10 +207,84 @@ fn SqlEditor(id: Signal<String>, sql: RwSignal<String>) -> impl IntoView {
         </div>
         <div class="results" aria-live="polite">
             {move || match run.value().get() {
-                None => view! { <p class="muted">"Run a query to see rows here."</p> }.into_any(),
+                None => ().into_any(),
                 Some(Ok(result)) => view! { <ResultTable result sql=ran_sql.get_untracked()/> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert" data-testid="sql-error">{e}</p> }.into_any(),
+                Some(Err(e)) => view! {
+                    <div class="error" role="alert" data-testid="sql-error">
+                        <p>{e.message}</p>
+                        {e.at.map(|at| view! { <ErrorPlace sql=ran_sql.get_untracked() at/> })}
+                    </div>
+                }.into_any(),
             }}
         </div>
+    }
+}
+
+/// Selects the characters `at` of the editor's text and puts the focus there.
+fn select_place(editor: NodeRef<leptos::html::Textarea>, text: &str, at: SqlSpan) {
+    #[cfg(feature = "hydrate")]
+    if let Some(area) = editor.get_untracked() {
+        // The text area counts UTF-16 units; the server counts characters.
+        let units = |chars: usize| text.chars().take(chars).map(char::len_utf16).sum::<usize>() as u32;
+        let _ = area.focus();
+        let _ = area.set_selection_range(units(at.start), units(at.end));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (editor, text, at);
+}
+
+/// The line of SQL a syntax error is on, split around the part the parser stopped at.
+#[derive(Debug, PartialEq)]
+struct Place {
+    line: usize,
+    column: usize,
+    before: String,
+    marked: String,
+    after: String,
+}
+
+fn place_of(sql: &str, at: SqlSpan) -> Place {
+    let chars: Vec<char> = sql.chars().collect();
+    let start = at.start.min(chars.len());
+    let line_start = chars[..start].iter().rposition(|c| *c == '\n').map_or(0, |i| i + 1);
+    let line_end = chars[start..].iter().position(|c| *c == '\n').map_or(chars.len(), |i| start + i);
+    let end = at.end.clamp(start, line_end);
+    let text = |range: std::ops::Range<usize>| chars[range].iter().collect::<String>();
+    Place {
+        line: chars[..start].iter().filter(|c| **c == '\n').count() + 1,
+        column: start - line_start + 1,
+        before: text(line_start..start),
+        // An error at the end of the text marks the empty place after it.
+        marked: if end > start { text(start..end) } else { " ".into() },
+        after: text(end..line_end),
+    }
+}
+
+/// Where the parser stopped reading, marked on its line.
+#[component]
+fn ErrorPlace(sql: String, at: SqlSpan) -> impl IntoView {
+    let place = place_of(&sql, at);
+    view! {
+        <div class="sql-error-place" data-testid="sql-error-place">
+            <span class="small">{format!("Line {}, column {}:", place.line, place.column)}</span>
+            <pre><code>{place.before}<mark class="sql-error-at">{place.marked}</mark>{place.after}</code></pre>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_is_marked_on_its_own_line() {
+        let sql = "SELECT a,\n  b,, c\nFROM t";
+        let place = place_of(sql, SqlSpan { start: 14, end: 15 });
+        assert_eq!(place, Place { line: 2, column: 5, before: "  b,".into(), marked: ",".into(), after: " c".into() });
+        let end = place_of("SELECT a FROM", SqlSpan { start: 13, end: 13 });
+        assert_eq!((end.line, end.column, end.marked.as_str(), end.after.as_str()), (1, 14, " ", ""));
+        // A span past the text or across lines stays within the line.
+        let wide = place_of("SELECT é\nx", SqlSpan { start: 7, end: 99 });
+        assert_eq!((wide.marked.as_str(), wide.after.as_str()), ("é", ""));
     }
 }

@@ -20,7 +20,7 @@ use super::{
     ratelimit::KeyedLimit,
     store::{now_ms, AuditAction, AuditRecord, AuditStatus, NewUserRecord, Store},
 };
-use crate::app::model::{CreatedToken, LoginInput, NewUserInput, Role, UserView};
+use crate::app::model::{CreatedToken, FieldError, LoginInput, NewUserInput, PasswordChange, Role, UserView};
 
 mod backoff;
 
@@ -210,6 +210,32 @@ impl AuthService {
         Ok(token)
     }
 
+    /// Changes a signed-in user's own password. The current password must be right (wrong
+    /// guesses count against the same limits as sign-in); every other session of the user
+    /// ends, the one making the change stays.
+    pub async fn change_password(&self, principal: &Principal, change: &PasswordChange) -> AppResult<()> {
+        let user = &principal.user;
+        let key = format!("{}|password-change", user.username.to_lowercase());
+        self.login_limit.check(&key)?;
+        if let Some(wait) = self.login_backoff.wait(&key) {
+            return Err(AppError::RateLimited(wait.as_secs().max(1)));
+        }
+        let Some((_, Some(phc))) = self.store.user_with_hash(&user.username).await? else {
+            return Err(AppError::InvalidInput("this account has no password to change".into()));
+        };
+        let current = change.current.clone();
+        let matches = tokio::task::spawn_blocking(move || verify_password(&current, &phc)).await.map_err(AppError::internal)?;
+        if !matches {
+            self.login_backoff.failed(&key);
+            return Err(AppError::InvalidFields(vec![FieldError::new("current", "the current password is wrong")]));
+        }
+        self.login_backoff.succeeded(&key);
+        let hash = new_password_hash(&change.new).await.map_err(|e| as_field("new", e))?;
+        self.store.set_password_hash(&user.id, &hash).await?;
+        self.store.delete_sessions_of(&user.id, principal.session_hash.as_deref()).await?;
+        Ok(())
+    }
+
     pub async fn logout(&self, principal: &Principal) -> AppResult<()> {
         if let Some(hash) = &principal.session_hash {
             self.store.delete_session(hash).await?;
@@ -266,12 +292,25 @@ impl AuthService {
     }
 }
 
+/// Checks a new password and hashes it (off the async threads: Argon2 is slow on purpose).
+pub async fn new_password_hash(password: &str) -> AppResult<String> {
+    check_password(password)?;
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(AppError::internal)?
+}
+
+/// An input error as the error of one form field.
+pub fn as_field(field: &str, e: AppError) -> AppError {
+    match e {
+        AppError::InvalidInput(message) => AppError::InvalidFields(vec![FieldError::new(field, message)]),
+        other => other,
+    }
+}
+
 /// Validates and stores a new account.
 pub async fn create_user(store: &Store, input: &NewUserInput) -> AppResult<UserView> {
     let username = check_username(&input.username)?;
-    check_password(&input.password)?;
-    let password = input.password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(AppError::internal)??;
+    let hash = new_password_hash(&input.password).await?;
     let record = NewUserRecord { username, password_hash: Some(hash), role: input.role };
     store.insert_user(&record).await
 }

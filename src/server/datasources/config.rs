@@ -1,10 +1,10 @@
 //! Validated datasource settings: the domain type behind `DatasourceInput`.
 //! Users never give a raw connection URL; every field is typed and bounded.
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 
-use crate::app::model::{DatasourceInput, Engine, SslMode};
+use crate::app::model::{check_datasource, CheckedTarget, DatasourceInput, Engine, FieldError, SslMode};
 
 #[derive(Clone, Debug)]
 pub enum DatasourceConfig {
@@ -62,104 +62,27 @@ pub fn sqlite_root(data_dir: &Path) -> PathBuf {
     data_dir.join("sqlite")
 }
 
-pub fn validate_name(name: &str) -> Result<String, String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err("name is required".into());
-    }
-    if name.chars().count() > 100 {
-        return Err("name must be at most 100 characters".into());
-    }
-    if name.chars().any(|c| c.is_control()) {
-        return Err("name must not contain control characters".into());
-    }
-    Ok(name.to_string())
-}
-
-fn required(field: &str, value: &Option<String>, max: usize) -> Result<String, String> {
-    let v = value.as_deref().map(str::trim).unwrap_or("");
-    if v.is_empty() {
-        return Err(format!("{field} is required"));
-    }
-    if v.len() > max {
-        return Err(format!("{field} must be at most {max} characters"));
-    }
-    if v.chars().any(|c| c.is_control()) {
-        return Err(format!("{field} must not contain control characters"));
-    }
-    Ok(v.to_string())
-}
-
-/// A host name or IP literal: letters, digits, '-', '.', ':' (IPv6), no spaces or URL parts.
-pub fn validate_host(host: &str) -> Result<String, String> {
-    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
-    if h.is_empty() {
-        return Err("host is required".into());
-    }
-    if h.len() > 253 {
-        return Err("host must be at most 253 characters".into());
-    }
-    if !h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':' | '_')) {
-        return Err("host must be a host name or IP address (no scheme, path, user or port)".into());
-    }
-    Ok(h.to_ascii_lowercase())
-}
-
-pub fn validate_sqlite_path(path: &str) -> Result<String, String> {
-    let p = path.trim();
-    if p.is_empty() {
-        return Err("file is required".into());
-    }
-    if p.len() > 255 {
-        return Err("file name must be at most 255 characters".into());
-    }
-    let as_path = Path::new(p);
-    if as_path.is_absolute() || as_path.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return Err("file must be a relative path inside the data directory's sqlite/ folder (no '..', no absolute path)".into());
-    }
-    Ok(p.to_string())
-}
-
 impl DatasourceConfig {
-    /// Validates user input. `stored_password` is used when the input leaves it out (edits).
-    pub fn from_input(
-        input: &DatasourceInput,
-        stored_password: Option<SecretString>,
-    ) -> Result<(String, DatasourceConfig), String> {
-        let name = validate_name(&input.name)?;
-        let engine = input.engine.ok_or("engine is required (postgres, mysql or sqlite)")?;
-        let config = match engine {
-            Engine::Postgres | Engine::MySql => {
-                let host = validate_host(input.host.as_deref().unwrap_or(""))?;
-                let port = input.port.or(engine.default_port()).unwrap_or_default();
-                if port == 0 {
-                    return Err("port must be between 1 and 65535".into());
-                }
+    /// Validates user input (the rules the form also applies, `check_datasource`).
+    /// `stored_password` is used when the input leaves it out (edits).
+    pub fn from_input(input: &DatasourceInput, stored_password: Option<SecretString>) -> Result<(String, DatasourceConfig), Vec<FieldError>> {
+        let checked = check_datasource(input)?;
+        let config = match checked.target {
+            CheckedTarget::Sqlite { path } => DatasourceConfig::Sqlite(SqliteConfig { relative_path: path }),
+            CheckedTarget::Server { engine, host, port, database, user } => {
                 let password = match input.password.as_deref() {
                     Some("") | None => stored_password,
-                    Some(p) if p.len() > 1024 => return Err("password is too long".into()),
                     Some(p) => Some(SecretString::from(p.to_string())),
                 };
-                // PostgreSQL allows 63-byte names, MariaDB 64-byte databases and 80-character users.
-                let server = ServerConfig {
-                    host,
-                    port,
-                    database: required("database", &input.database, 64)?,
-                    user: required("user", &input.user, 80)?,
-                    password,
-                    sslmode: input.sslmode.unwrap_or_default(),
-                };
+                let server = ServerConfig { host, port, database, user, password, sslmode: input.sslmode.unwrap_or_default() };
                 if engine == Engine::MySql {
                     DatasourceConfig::MySql(server)
                 } else {
                     DatasourceConfig::Postgres(server)
                 }
             }
-            Engine::Sqlite => DatasourceConfig::Sqlite(SqliteConfig {
-                relative_path: validate_sqlite_path(input.path.as_deref().unwrap_or(""))?,
-            }),
         };
-        Ok((name, config))
+        Ok((checked.name, config))
     }
 
     pub fn engine(&self) -> Engine {
@@ -195,25 +118,11 @@ mod tests {
     }
 
     #[test]
-    fn hosts_are_plain_names() {
-        assert!(DatasourceConfig::from_input(&pg("db.example.com"), None).is_ok());
-        assert!(DatasourceConfig::from_input(&pg("::1"), None).is_ok());
-        for bad in ["", "postgres://x", "a b", "host/path", "user@host", "h:5432?x=1"] {
-            assert!(DatasourceConfig::from_input(&pg(bad), None).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn required_fields_are_named() {
-        let mut i = pg("h");
+    fn every_field_error_reaches_the_server() {
+        let mut i = pg("a b");
         i.database = None;
-        assert_eq!(DatasourceConfig::from_input(&i, None).unwrap_err(), "database is required");
-        let mut i = pg("h");
-        i.name = "  ".into();
-        assert_eq!(DatasourceConfig::from_input(&i, None).unwrap_err(), "name is required");
-        let mut i = pg("h");
-        i.engine = None;
-        assert!(DatasourceConfig::from_input(&i, None).unwrap_err().contains("engine"));
+        let fields: Vec<String> = DatasourceConfig::from_input(&i, None).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["host", "database"]);
     }
 
     #[test]
@@ -235,15 +144,6 @@ mod tests {
         assert_eq!(DatasourceConfig::from_input(&i, None).unwrap().1.server().unwrap().port, 3307);
         let (_, pg_config) = DatasourceConfig::from_input(&pg("h"), None).unwrap();
         assert_eq!(pg_config.server().unwrap().port, 5432);
-    }
-
-    #[test]
-    fn sqlite_paths_stay_inside_the_data_dir() {
-        assert!(validate_sqlite_path("shop.sqlite").is_ok());
-        assert!(validate_sqlite_path("team/shop.db").is_ok());
-        for bad in ["", "../etc/passwd", "/etc/passwd", "a/../../b", "./x"] {
-            assert!(validate_sqlite_path(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

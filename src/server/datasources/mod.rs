@@ -15,7 +15,7 @@ use secrecy::SecretString;
 use tokio::sync::mpsc;
 
 use crate::{
-    app::model::{ConnectionTest, DatasourceInput, DatasourceSummary, Engine, ExportFormat, QueryResult, SchemaInfo, SqlRequest, SslMode},
+    app::model::{ConnectionTest, DatasourceInput, DatasourceSummary, Engine, ExportFormat, FieldError, QueryResult, SchemaInfo, SqlRequest, SslMode},
     server::{
         crypto::SecretBox,
         error::{AppError, AppResult},
@@ -194,24 +194,10 @@ impl DatasourceService {
     /// The row an input is stored as: validated, its host checked against the network
     /// policy, its password encrypted (or the stored one kept, for the same server only).
     fn fields_for(&self, id: &str, input: &DatasourceInput, existing: Option<&DatasourceRecord>, is_demo: bool) -> AppResult<DatasourceFields> {
-        let stored_password = match existing {
-            Some(r) if input.password.is_none() && r.fields.password_encrypted.is_some() => {
-                // The stored password is only ever sent to the server it was entered for: a
-                // new engine, host, port or user needs it typed again.
-                if !stored::same_server(&r.fields, input) {
-                    return Err(AppError::InvalidInput(
-                        "the engine, host, port or user changed: enter the password again (the stored one is only sent to the server it was saved for)".into(),
-                    ));
-                }
-                self.decrypt_password(r)?
-            }
-            _ => None,
-        };
-        let (name, cfg) = DatasourceConfig::from_input(input, stored_password).map_err(AppError::InvalidInput)?;
+        let (name, cfg) = self.config_for(input, existing)?;
         let engine = cfg.engine();
         Ok(match cfg {
             DatasourceConfig::Postgres(server) | DatasourceConfig::MySql(server) => {
-                self.check_host_policy(&server.host)?;
                 let encrypted = server.password.as_ref().map(|pw| {
                     use secrecy::ExposeSecret;
                     self.secrets.encrypt(pw.expose_secret(), id)
@@ -220,6 +206,49 @@ impl DatasourceService {
             }
             DatasourceConfig::Sqlite(s) => stored::sqlite_fields(name, s.relative_path, is_demo),
         })
+    }
+
+    /// The validated settings of an input (name and connection), with the stored password
+    /// when an edit leaves it out and the host checked against the allow-list.
+    fn config_for(&self, input: &DatasourceInput, existing: Option<&DatasourceRecord>) -> AppResult<(String, DatasourceConfig)> {
+        let stored_password = match existing {
+            Some(r) if input.password.is_none() && r.fields.password_encrypted.is_some() => {
+                // The stored password is only ever sent to the server it was entered for: a
+                // new engine, host, port or user needs it typed again.
+                if !stored::same_server(&r.fields, input) {
+                    return Err(AppError::InvalidFields(vec![FieldError::new(
+                        "password",
+                        "the engine, host, port or user changed: enter the password again (the stored one is only sent to the server it was saved for)",
+                    )]));
+                }
+                self.decrypt_password(r)?
+            }
+            _ => None,
+        };
+        let (name, cfg) = DatasourceConfig::from_input(input, stored_password).map_err(AppError::InvalidFields)?;
+        if let Some(server) = cfg.server() {
+            self.check_host_policy(&server.host)?;
+        }
+        Ok((name, cfg))
+    }
+
+    /// Tests settings before they are saved (`existing`: the datasource being edited, whose
+    /// stored password an unchanged password field stands for). The pool is built for this
+    /// test only and closed after it; nothing is stored or cached.
+    pub async fn test_input(&self, existing: Option<&Datasource>, input: &DatasourceInput) -> AppResult<ConnectionTest> {
+        let (name, cfg) = self.config_for(input, existing.map(|d| d.record.as_ref()))?;
+        let target = match cfg.server() {
+            Some(server) => stored::target(&stored::server_fields(name, cfg.engine(), server.clone(), None, false)),
+            None => stored::target(&stored::sqlite_fields(name, String::new(), false)),
+        };
+        let pool = match self.connect(&cfg).await {
+            Ok(pool) => pool,
+            Err(e @ (AppError::Connection(_) | AppError::NetworkPolicy(_))) => return Ok(probe::failed_test(e)),
+            Err(e) => return Err(e),
+        };
+        let test = probe::connection_test(&pool, &target).await;
+        pool.close().await;
+        Ok(test)
     }
 
     /// Checks what can be checked without DNS: the allow-list and literal IP addresses.
@@ -250,7 +279,19 @@ impl DatasourceService {
             return Ok(p);
         }
         let cfg = stored::config(&datasource.record, self.decrypt_password(&datasource.record)?)?;
-        let connect_host = match &cfg {
+        let pool = self.connect(&cfg).await?;
+        if !self.is_current(datasource) {
+            // Edited since the handle was read: this (lazy, still unconnected) pool may hold
+            // the old settings, so build from the row as it is now.
+            return Box::pin(self.pool(&self.open(datasource.id()).await?)).await;
+        }
+        Ok(self.pools.insert(datasource.id(), pool))
+    }
+
+    /// A new (lazy, unconnected) pool for these settings, after the network policy allowed the
+    /// server's address or the SQLite file was found where it may be.
+    async fn connect(&self, cfg: &DatasourceConfig) -> AppResult<DatasourcePool> {
+        let connect_host = match cfg {
             DatasourceConfig::Postgres(p) | DatasourceConfig::MySql(p) => {
                 let addr = netpolicy::resolve_allowed(&p.host, p.port, &self.policy.allowed_hosts).await?;
                 // Certificate checks need the name; otherwise connect to the address we checked.
@@ -261,13 +302,7 @@ impl DatasourceService {
                 None
             }
         };
-        let pool = connect::build_pool(&cfg, connect_host.as_deref(), &self.policy.data_dir);
-        if !self.is_current(datasource) {
-            // Edited since the handle was read: this (lazy, still unconnected) pool may hold
-            // the old settings, so build from the row as it is now.
-            return Box::pin(self.pool(&self.open(datasource.id()).await?)).await;
-        }
-        Ok(self.pools.insert(datasource.id(), pool))
+        Ok(connect::build_pool(cfg, connect_host.as_deref(), &self.policy.data_dir))
     }
 
     /// Connects, runs a trivial query and, on a database server, probes the user's privileges.

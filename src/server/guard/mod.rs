@@ -21,6 +21,8 @@ use crate::app::model::Engine;
 
 mod allow;
 pub use allow::{check_user_function_entry, is_allowed_function};
+mod locate;
+pub use locate::syntax_error_at;
 mod mysql_sqlite;
 mod postgres;
 
@@ -91,6 +93,9 @@ impl ValidatedSql {
         validate_with(text, self.dialect, &self.user_functions)
     }
 }
+
+/// How every refusal of text the parser could not read begins.
+pub const UNPARSED: &str = "the SQL could not be parsed: ";
 
 /// How every refusal of a statement that is not a query (a write, DDL, SET…) begins.
 pub const NOT_A_QUERY: &str = "only read-only queries are allowed, not ";

@@ -15,7 +15,7 @@ use sqlparser::{
     parser::Parser,
 };
 
-use super::{allow, reject, Rejection, SqlDialect, StatementKind, NOT_A_QUERY};
+use super::{allow, reject, Rejection, SqlDialect, StatementKind, NOT_A_QUERY, UNPARSED};
 
 const VARIABLES_REFUSED: &str = "server and session variables (@@name, @name) are not allowed";
 
@@ -41,7 +41,7 @@ fn parse_one(sql: &str, dialect: SqlDialect) -> Result<Statement, Rejection> {
         .with_recursion_limit(RECURSION_LIMIT)
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_statements())
-        .or_else(|e| reject(format!("the SQL could not be parsed: {e}")))?;
+        .or_else(|e| reject(format!("{UNPARSED}{e}")))?;
     match statements.len() {
         0 => reject("there is no SQL statement"),
         1 => Ok(statements.remove(0)),

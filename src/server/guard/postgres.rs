@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{allow, reject, Rejection, SqlDialect, StatementKind, NOT_A_QUERY};
+use super::{allow, reject, Rejection, SqlDialect, StatementKind, NOT_A_QUERY, UNPARSED};
 
 /// Expression and clause node kinds a read-only query is built from. Anything else
 /// (statements, `XMLTABLE`, parameters, SQL/JSON constructors the server may not know…)
@@ -227,10 +227,10 @@ fn leading_keywords(sql: &str) -> String {
 
 fn parse_error(e: pg_query::Error) -> String {
     match e {
-        pg_query::Error::Parse(msg) => format!("the SQL could not be parsed: {msg}"),
+        pg_query::Error::Parse(msg) => format!("{UNPARSED}{msg}"),
         pg_query::Error::Conversion(_) => "the SQL contains a NUL character".into(),
         // The tree is deeper than the decoder's recursion limit (about 100 levels).
         pg_query::Error::Decode(_) => "the query is nested too deeply to be checked".into(),
-        other => format!("the SQL could not be parsed: {other}"),
+        other => format!("{UNPARSED}{other}"),
     }
 }

@@ -11,7 +11,8 @@ use super::{
     authenticate::{client_addr, cookie_value, is_https, SignedIn},
     ApiJson, ApiResult, ErrorBody};
 use crate::{
-    app::model::{AuditEntry, AuditFilter, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewTokenInput, NewUserInput, SessionInfo, TokenView, UserView},
+    app::model::{AuditEntry, AuditFilter, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewTokenInput, NewUserInput, PasswordChange, PasswordReset, RoleChange,
+        SessionInfo, TokenView, UserView},
     server::{
         auth::SESSION_COOKIE,
         ops,
@@ -68,6 +69,39 @@ pub(super) async fn create_user(
 #[utoipa::path(delete, path = "/api/v1/users/{id}", responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn delete_user(State(state): State<AppState>, SignedIn(me): SignedIn, Path(id): Path<String>) -> ApiResult<StatusCode> {
     ops::accounts::remove_user(&state, &me.user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Gives an account another role (not your own; never takes the admin role from the last admin).
+#[utoipa::path(put, path = "/api/v1/users/{id}/role", request_body = RoleChange,
+    responses((status = 200, body = UserView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn change_role(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(change): ApiJson<RoleChange>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(ops::accounts::change_role(&state, &me.user, &id, &change).await?))
+}
+
+/// Sets a new password on someone else's account and signs that account out everywhere.
+#[utoipa::path(put, path = "/api/v1/users/{id}/password", request_body = PasswordReset,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn reset_password(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(reset): ApiJson<PasswordReset>,
+) -> ApiResult<StatusCode> {
+    ops::accounts::reset_password(&state, &me.user, &id, &reset).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes your own password (the current one is required); your other sessions end.
+#[utoipa::path(put, path = "/api/v1/auth/password", request_body = PasswordChange,
+    responses((status = 204), (status = 400, body = ErrorBody, description = "the current password is wrong, or the new one too short"), (status = 429, body = ErrorBody)))]
+pub(super) async fn change_password(State(state): State<AppState>, SignedIn(me): SignedIn, ApiJson(change): ApiJson<PasswordChange>) -> ApiResult<StatusCode> {
+    ops::accounts::change_password(&state, &me, &change).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -33,6 +33,7 @@ const PUBLIC_PATHS: &[&str] = &[
     "/api/auth/setup",
     "/login",
     "/setup",
+    crate::app::session::SIGN_IN_PATH,
 ];
 
 pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

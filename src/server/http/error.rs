@@ -8,7 +8,10 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::server::error::AppError;
+use crate::{
+    app::model::{FieldError, SqlSpan},
+    server::error::AppError,
+};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -16,17 +19,26 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub retry_after: Option<u64>,
+    pub fields: Vec<FieldError>,
+    pub at: Option<SqlSpan>,
 }
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
-        ApiError { status: e.status(), code: e.code(), message: e.public_message(), retry_after: e.retry_after() }
+        ApiError { status: e.status(), code: e.code(), message: e.public_message(), retry_after: e.retry_after(), fields: e.field_errors().to_vec(), at: e.sql_place() }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        let mut error = serde_json::json!({ "code": self.code, "message": self.message });
+        if !self.fields.is_empty() {
+            error["fields"] = serde_json::json!(self.fields);
+        }
+        if let Some(at) = self.at {
+            error["at"] = serde_json::json!(at);
+        }
+        let body = serde_json::json!({ "error": error });
         let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
@@ -60,7 +72,7 @@ fn json_rejection(r: JsonRejection) -> ApiError {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "send the body as JSON with Content-Type: application/json".to_string()),
         _ => ("invalid_json", format!("the request body is not valid: {}", r.body_text())),
     };
-    ApiError { status, code, message, retry_after: None }
+    ApiError { status, code, message, retry_after: None, fields: Vec::new(), at: None }
 }
 
 /// Errors that axum or tower produce before a handler runs (a too-large body, a bad query
@@ -91,7 +103,7 @@ pub async fn json_errors(request: axum::extract::Request, next: axum::middleware
         s if s.is_server_error() => ("internal", "internal error".to_string()),
         _ => ("invalid_input", if text.is_empty() { status.canonical_reason().unwrap_or("bad request").to_string() } else { text }),
     };
-    let mut error = ApiError { status, code, message, retry_after: None }.into_response();
+    let mut error = ApiError { status, code, message, retry_after: None, fields: Vec::new(), at: None }.into_response();
     for (name, value) in parts.headers.iter().filter(|(n, _)| *n == axum::http::header::RETRY_AFTER || *n == axum::http::header::ALLOW) {
         error.headers_mut().insert(name.clone(), value.clone());
     }

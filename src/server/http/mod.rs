@@ -5,7 +5,7 @@ use axum::{
     extract::{DefaultBodyLimit, State},
     http::StatusCode,
     response::IntoResponse,
-    routing::{get, post},
+    routing::{get, post, put},
     Json, Router,
 };
 use utoipa::{
@@ -15,8 +15,8 @@ use utoipa::{
 
 use crate::{
     app::model::{
-        AskAttempt, AskRequest, AskResponse, AuditEntry, ChooseReading, Confidence, ExportFormat, ExportRequest, HistoryEntry, VerifiedAnswer, VerifiedInput, ConnectionTest, ConversationSummary, ConversationTurn, CreatedToken, DatasourceInput, DatasourceFunctions,
-        DatasourceSharing, DatasourceSummary, LlmProviderInput, LlmProviderView, LlmTestResult, LoginInput, NewTokenInput, NewUserInput,
+        AskAttempt, AskRequest, AskResponse, AuditEntry, ChooseReading, Confidence, ExportFormat, ExportRequest, HistoryEntry, VerifiedAnswer, VerifiedInput, ConnectionTest, ConversationSummary, ConversationTurn, CreatedToken, DatasourceInput, DatasourceFunctions, FieldError, SqlSpan,
+        DatasourceSharing, DatasourceSummary, LlmProviderInput, LlmProviderView, LlmTestResult, LoginInput, NewTokenInput, NewUserInput, PasswordChange, PasswordReset, RoleChange,
         QueryResult, Reading, Role, SchemaInfo, SessionInfo, SqlRequest, TokenView, UserView,
     },
     server::state::AppState,
@@ -25,6 +25,7 @@ use crate::{
 mod accounts;
 pub mod authenticate;
 mod error;
+pub mod forms;
 mod history;
 pub mod scrape;
 mod verified;
@@ -47,6 +48,9 @@ pub fn router() -> Router<AppState> {
         .route("/auth/me", get(me))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", axum::routing::delete(delete_user))
+        .route("/users/{id}/role", put(change_role))
+        .route("/users/{id}/password", put(reset_password))
+        .route("/auth/password", put(change_password))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/audit", get(audit))
@@ -61,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .route("/datasources/{id}", get(get_datasource).put(update_datasource).delete(delete_datasource))
         .route("/datasources/{id}/sharing", get(get_sharing).put(set_sharing))
         .route("/datasources/{id}/functions", get(get_functions).put(set_functions))
+        .route("/datasources/test", post(test_datasource_settings))
         .route("/datasources/{id}/test", post(test_datasource))
         .route("/datasources/{id}/schema", get(get_schema))
         .route("/datasources/{id}/sql", post(run_sql))
@@ -92,15 +97,15 @@ impl Modify for BearerAuth {
     info(title = "DatabaseAI API", description = "Ask questions of your SQL databases; run read-only SQL with hard limits. \
 Authenticate with a personal token (`Authorization: Bearer dbai_…`) or a session cookie from /api/v1/auth/login."),
     modifiers(&BearerAuth),
-    paths(health, live, login, logout, me, list_users, create_user, delete_user, list_tokens, create_token, revoke_token, audit, audit_export,
-          list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource, get_sharing, set_sharing, get_functions, set_functions,
+    paths(health, live, login, logout, me, list_users, create_user, delete_user, change_role, reset_password, change_password, list_tokens, create_token, revoke_token, audit, audit_export,
+          list_datasources, create_datasource, get_datasource, update_datasource, delete_datasource, test_datasource_settings, get_sharing, set_sharing, get_functions, set_functions,
           test_datasource, get_schema, run_sql, export, ask, ask_stream, list_conversations, get_conversation, choose_reading, cancel_query,
           get_llm_settings, save_llm_settings, reset_llm_settings, test_llm_settings,
           history, list_verified, create_verified, update_verified, approve_verified, delete_verified, export_verified, import_verified),
     components(schemas(DatasourceInput, DatasourceSummary, ConnectionTest, SchemaInfo, SqlRequest, QueryResult, AskRequest, AskResponse,
                        AskAttempt, Confidence, Reading, ChooseReading, ConversationSummary, ConversationTurn, LlmProviderView, LlmProviderInput, LlmTestResult, ErrorBody, ErrorDetail, Health, Cancelled,
-                       LoginInput, UserView, Role, ExportRequest, ExportFormat, SessionInfo, NewUserInput, TokenView, CreatedToken, NewTokenInput, DatasourceSharing, DatasourceFunctions, AuditEntry,
-                       HistoryEntry, VerifiedAnswer, VerifiedInput, Imported))
+                       LoginInput, UserView, Role, RoleChange, PasswordReset, PasswordChange, ExportRequest, ExportFormat, SessionInfo, NewUserInput, TokenView, CreatedToken, NewTokenInput, DatasourceSharing, DatasourceFunctions, AuditEntry,
+                       HistoryEntry, VerifiedAnswer, VerifiedInput, Imported, FieldError, SqlSpan, SettingsTest))
 )]
 pub struct ApiDoc;
 
@@ -114,6 +119,12 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
+    /// Invalid form fields, every one of them (only on `invalid_input` for a form).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+    /// Where SQL that could not be parsed stops making sense (only on `sql_rejected`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<SqlSpan>,
 }
 
 #[derive(utoipa::ToSchema, serde::Serialize)]

@@ -66,6 +66,28 @@ pub(super) async fn test_datasource(State(state): State<AppState>, SignedIn(me):
     Ok(Json(ops::datasources::test(&state, &me.user, &id).await?))
 }
 
+/// Settings to test before saving them: a new datasource, or an edit of `id` (whose stored
+/// password an absent one stands for).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SettingsTest {
+    #[serde(default)]
+    id: Option<String>,
+    input: DatasourceInput,
+}
+
+/// Connects with settings that are not saved (nothing is stored): the same report as a test
+/// of a saved datasource; invalid fields are a 400 listing every one of them.
+#[utoipa::path(post, path = "/api/v1/datasources/test", request_body = SettingsTest,
+    responses((status = 200, body = ConnectionTest), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(super) async fn test_datasource_settings(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    ApiJson(test): ApiJson<SettingsTest>,
+) -> ApiResult<Json<ConnectionTest>> {
+    Ok(Json(ops::datasources::test_settings(&state, &me.user, test.id.as_deref(), &test.input).await?))
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 pub(super) struct SchemaParams {
     /// Read the catalogs again instead of using the cached snapshot.

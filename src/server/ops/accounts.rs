@@ -2,9 +2,9 @@
 //! everyone manages their own API tokens.
 use super::{audit, require_admin};
 use crate::{
-    app::model::{AuditEntry, AuditFilter, CreatedToken, NewUserInput, TokenView, UserView},
+    app::model::{AuditEntry, AuditFilter, CreatedToken, NewUserInput, PasswordChange, PasswordReset, RoleChange, TokenView, UserView},
     server::{
-        auth::{create_user, issue_token},
+        auth::{as_field, create_user, issue_token, new_password_hash, Principal},
         error::{AppError, AppResult},
         state::AppState,
         store::{AuditAction, AuditRecord, AuditStatus, Store},
@@ -32,12 +32,59 @@ pub async fn remove_user(state: &AppState, user: &UserView, id: &str) -> AppResu
     if id == user.id {
         return Err(AppError::InvalidInput("you cannot delete your own account".into()));
     }
-    let target = state.store.list_users().await?.into_iter().find(|u| u.id == id).ok_or(AppError::NotFound("user"))?;
+    let target = find_user(state, id).await?;
     if target.is_admin() && state.store.count_admins().await? <= 1 {
         return Err(AppError::InvalidInput("the last admin cannot be deleted".into()));
     }
     state.store.delete_user(id).await?;
     audit(state, AuditRecord::by(user, AuditAction::UserDeleted, AuditStatus::Ok).detail(format!("deleted {}", target.username))).await
+}
+
+/// Gives an account another role (not your own: another admin does that, so no one locks
+/// themselves out), never taking the admin role from the last admin.
+pub async fn change_role(state: &AppState, user: &UserView, id: &str, change: &RoleChange) -> AppResult<UserView> {
+    require_admin(user)?;
+    if id == user.id {
+        return Err(AppError::InvalidInput("you cannot change your own role; another admin can".into()));
+    }
+    let target = find_user(state, id).await?;
+    if target.role == change.role {
+        return Ok(target);
+    }
+    if !state.store.set_role(id, change.role).await? {
+        return Err(AppError::InvalidInput("the last admin keeps the admin role".into()));
+    }
+    let detail = format!("{} is now {} (was {})", target.username, change.role.as_str(), target.role.as_str());
+    audit(state, AuditRecord::by(user, AuditAction::RoleChanged, AuditStatus::Ok).detail(detail)).await?;
+    Ok(UserView { role: change.role, ..target })
+}
+
+/// Sets a new password on someone else's account (yours is changed with the current one) and
+/// ends that account's sessions.
+pub async fn reset_password(state: &AppState, user: &UserView, id: &str, reset: &PasswordReset) -> AppResult<()> {
+    require_admin(user)?;
+    if id == user.id {
+        return Err(AppError::InvalidInput("change your own password on your account page (it asks for the current one)".into()));
+    }
+    let target = find_user(state, id).await?;
+    let hash = new_password_hash(&reset.password).await.map_err(|e| as_field("password", e))?;
+    if !state.store.set_password_hash(id, &hash).await? {
+        return Err(AppError::NotFound("user"));
+    }
+    state.store.delete_sessions_of(id, None).await?;
+    audit(state, AuditRecord::by(user, AuditAction::PasswordReset, AuditStatus::Ok).detail(format!("reset the password of {}", target.username))).await
+}
+
+/// Changes your own password; your other sessions end.
+pub async fn change_password(state: &AppState, principal: &Principal, change: &PasswordChange) -> AppResult<()> {
+    let outcome = state.auth.change_password(principal, change).await;
+    let status = if outcome.is_ok() { AuditStatus::Ok } else { AuditStatus::Denied };
+    audit(state, AuditRecord::by(&principal.user, AuditAction::PasswordChanged, status)).await?;
+    outcome
+}
+
+async fn find_user(state: &AppState, id: &str) -> AppResult<UserView> {
+    state.store.list_users().await?.into_iter().find(|u| u.id == id).ok_or(AppError::NotFound("user"))
 }
 
 pub async fn list_tokens(state: &AppState, user: &UserView) -> AppResult<Vec<TokenView>> {

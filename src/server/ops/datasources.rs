@@ -53,6 +53,18 @@ pub async fn test(state: &AppState, user: &UserView, id: &str) -> AppResult<Conn
     state.datasources.test(&datasource).await
 }
 
+/// Tests settings before they are saved: a new datasource (`id: None`) or an edit of `id`,
+/// whose stored password an empty password field stands for. Admins only.
+pub async fn test_settings(state: &AppState, user: &UserView, id: Option<&str>, input: &DatasourceInput) -> AppResult<ConnectionTest> {
+    require_admin(user)?;
+    state.limits.test_connection.check(&user.id)?;
+    let existing = match id {
+        Some(id) => Some(state.datasources.open(id).await?),
+        None => None,
+    };
+    state.datasources.test_input(existing.as_ref(), input).await
+}
+
 pub async fn schema(state: &AppState, user: &UserView, id: &str, refresh: bool) -> AppResult<Arc<SchemaInfo>> {
     let datasource = open_datasource(state, user, id).await?;
     state.datasources.schema(&datasource, refresh).await

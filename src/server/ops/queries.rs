@@ -3,9 +3,10 @@ use std::time::Instant;
 
 use super::{audit, open_datasource, scoped_id};
 use crate::{
-    app::model::{ExportRequest, HistoryEntry, QueryResult, SqlRequest, UserView},
+    app::model::{Engine, ExportRequest, HistoryEntry, QueryResult, SqlRequest, UserView},
     server::{
         error::{AppError, AppResult},
+        guard,
         export::{self, ExportFile},
         state::AppState,
         store::{now_ms, AuditAction, AuditRecord, AuditStatus},
@@ -18,7 +19,7 @@ pub async fn run_sql(state: &AppState, user: &UserView, id: &str, request: &SqlR
     let scoped = SqlRequest { query_id: request.query_id.as_deref().map(|q| scoped_id(user, q)), ..request.clone() };
     let _slot = state.datasources.shares().take(datasource.id(), &user.id)?;
     let started = Instant::now();
-    let outcome = state.datasources.run_sql(&datasource, &scoped).await;
+    let outcome = state.datasources.run_sql(&datasource, &scoped).await.map_err(|e| with_error_place(e, &request.sql, datasource.engine()));
     let status = match &outcome {
         Ok(_) => AuditStatus::Ok,
         Err(AppError::QueryCancelled) => AuditStatus::Cancelled,
@@ -33,6 +34,18 @@ pub async fn run_sql(state: &AppState, user: &UserView, id: &str, request: &SqlR
     };
     audit(state, record).await?;
     outcome
+}
+
+/// A refusal of SQL the parser could not read, with the place it stopped at (for the editor
+/// to underline); any other error as it is.
+fn with_error_place(e: AppError, sql: &str, engine: Engine) -> AppError {
+    match e {
+        AppError::SqlRejected(message) if message.starts_with(guard::UNPARSED) => match guard::syntax_error_at(sql, engine.into()) {
+            Some(at) => AppError::SqlSyntax(message, at),
+            None => AppError::SqlRejected(message),
+        },
+        other => other,
+    }
 }
 
 /// Starts an export of the user's SQL (guard, export row cap) and logs it.

@@ -101,6 +101,40 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// A new password hash for an account someone signs in to.
+    pub async fn set_password_hash(&self, id: &str, hash: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash IS NOT NULL")
+            .bind(id)
+            .bind(hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Changes an account's role. Taking the admin role from the last admin changes nothing
+    /// (checked in the same statement, so two admins demoting each other cannot both succeed).
+    pub async fn set_role(&self, id: &str, role: Role) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE users SET role = $2 WHERE id = $1 AND password_hash IS NOT NULL \
+             AND ($2 = 'admin' OR (SELECT count(*) FROM users WHERE role = 'admin' AND password_hash IS NOT NULL AND id <> $1) > 0)",
+        )
+        .bind(id)
+        .bind(role.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends the account's sessions, except `keep` (the hash of the session making the change).
+    pub async fn delete_sessions_of(&self, user_id: &str, keep: Option<&str>) -> Result<u64, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep.unwrap_or(""))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     pub async fn create_session(&self, token_hash: &str, user_id: &str) -> Result<(), sqlx::Error> {
         let now = now_ms();
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at_ms, last_seen_ms) VALUES ($1, $2, $3, $3)")
