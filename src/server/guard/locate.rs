@@ -1,17 +1,18 @@
 //! Where in the text a syntax error is, so the editor can underline it. The guard's own
 //! parsers are asked again, only after they refused the text (the cost is paid on errors).
-use super::{SqlDialect, RECURSION_LIMIT};
-use crate::app::model::SqlSpan;
+use std::ops::Range;
 
-/// The stretch of `sql` a syntax error points at (in characters); None when the parser names
-/// no place or the text did not fail to parse.
-pub fn syntax_error_at(sql: &str, dialect: SqlDialect) -> Option<SqlSpan> {
+use super::{SqlDialect, RECURSION_LIMIT};
+
+/// The stretch of `sql` a syntax error points at, in characters (what an editor counts);
+/// None when the parser names no place or the text did not fail to parse.
+pub fn syntax_error_at(sql: &str, dialect: SqlDialect) -> Option<Range<usize>> {
     let (start, end) = match dialect {
         SqlDialect::Postgres => postgres_error_bytes(sql)?,
         SqlDialect::MySql | SqlDialect::Sqlite => sqlparser_error_bytes(sql, dialect)?,
     };
     let chars = |byte: usize| sql.get(..byte).map(|s| s.chars().count());
-    Some(SqlSpan { start: chars(start)?, end: chars(end)? })
+    Some(chars(start)?..chars(end)?)
 }
 
 /// Prefixes parsed at most while looking for the failing token.
@@ -46,7 +47,7 @@ fn postgres_error_bytes(sql: &str) -> Option<(usize, usize)> {
         .iter()
         .take(MAX_PREFIX_PARSES)
         .copied()
-        .find(|&(_, end)| pg_parse_error(&sql[..end]).as_deref() == Some(message.as_str()))
+        .find(|&(_, end)| sql.get(..end).and_then(pg_parse_error).as_deref() == Some(message.as_str()))
         .or(spelled_near.first().copied())
 }
 
@@ -85,16 +86,16 @@ mod tests {
     fn postgres_errors_point_at_the_failing_token() {
         assert_eq!(marked("SELECT name FROMM customers", SqlDialect::Postgres), "customers");
         let at = syntax_error_at("SELECT name, FROM t", SqlDialect::Postgres).unwrap();
-        assert_eq!(at, SqlSpan { start: 13, end: 17 });
+        assert_eq!(at, 13..17);
         // Two commas: the second one breaks the parse, not the first.
         let sql = "SELECT a, b,, c FROM t";
         let at = syntax_error_at(sql, SqlDialect::Postgres).unwrap();
-        assert_eq!((at.start, at.end), (12, 13), "{sql}");
+        assert_eq!(at, 12..13, "{sql}");
         // Characters, not bytes: the editor counts characters.
         let at = syntax_error_at("SELECT 'café', x y z FROM t", SqlDialect::Postgres).unwrap();
-        assert_eq!(at, SqlSpan { start: 19, end: 20 });
+        assert_eq!(at, 19..20);
         let end = syntax_error_at("SELECT a FROM t WHERE  ", SqlDialect::Postgres).unwrap();
-        assert_eq!(end, SqlSpan { start: 21, end: 21 }, "at end of input");
+        assert_eq!(end, 21..21, "at end of input");
         assert_eq!(syntax_error_at("SELECT 1", SqlDialect::Postgres), None);
     }
 

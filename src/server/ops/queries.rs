@@ -3,7 +3,7 @@ use std::time::Instant;
 
 use super::{audit, open_datasource, scoped_id};
 use crate::{
-    app::model::{Engine, ExportRequest, HistoryEntry, QueryResult, SqlRequest, UserView},
+    app::model::{Engine, ExportRequest, HistoryEntry, QueryResult, SqlRequest, SqlSpan, UserView},
     server::{
         error::{AppError, AppResult},
         guard,
@@ -41,7 +41,7 @@ pub async fn run_sql(state: &AppState, user: &UserView, id: &str, request: &SqlR
 fn with_error_place(e: AppError, sql: &str, engine: Engine) -> AppError {
     match e {
         AppError::SqlRejected(message) if message.starts_with(guard::UNPARSED) => match guard::syntax_error_at(sql, engine.into()) {
-            Some(at) => AppError::SqlSyntax(message, at),
+            Some(at) => AppError::SqlSyntax(message, SqlSpan { start: at.start, end: at.end }),
             None => AppError::SqlRejected(message),
         },
         other => other,
