@@ -26,9 +26,9 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/src/target \
-    cargo leptos build --release \
+    cargo leptos build --release --precompress \
  && mkdir -p /out \
- && cp target/release/databaseai /out/databaseai \
+ && cp target/release/databaseai target/release/hash.txt /out/ \
  && cp -r target/site /out/site
 
 FROM debian:bookworm-slim AS runtime
@@ -36,7 +36,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 1000 --user-group --no-create-home --home-dir /app databaseai \
  && mkdir -p /app /data && chown 1000:1000 /data
-COPY --from=builder /out/databaseai /app/databaseai
+# hash.txt beside the binary names the content-hashed bundle files (served from their
+# precompressed brotli and gzip copies, cached by browsers for a year).
+COPY --from=builder /out/databaseai /out/hash.txt /app/
 COPY --from=builder /out/site /app/site
 # Everything the app writes goes to /data (the app store, the key file, SQLite datasources),
 # so the root file system can be mounted read-only.

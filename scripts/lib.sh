@@ -77,6 +77,13 @@ ensure_build_tools() {
   ensure_wasm_bindgen
 }
 
+# twiggy (the WASM code size profiler) for scripts/wasm-cost.
+ensure_twiggy() {
+  command -v twiggy >/dev/null 2>&1 && return
+  log "building twiggy from crates.io"
+  cargo install twiggy --locked --quiet
+}
+
 apt_install() {
   log "installing $* with apt-get"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,6 +1,6 @@
 //! The UI, shared by server rendering and the browser (hydration).
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
@@ -35,8 +35,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="description" content="Ask your SQL database questions in plain language: DatabaseAI writes read-only SQL, checks it, runs it with limits and shows the answer as a table and a chart."/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
+                // The stylesheet and scripts under their content-hashed names (see leptos_options).
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -54,7 +57,6 @@ pub fn App() -> impl IntoView {
     // Effects run only in the browser, after hydration: tests wait for this marker.
     Effect::new(move |_| browser::mark_hydrated());
     view! {
-        <Stylesheet id="leptos" href="/pkg/databaseai.css"/>
         <Title text="DatabaseAI"/>
         <Router>
             // rel=external: the browser, not the router, follows it, so the focus moves too.

@@ -416,7 +416,7 @@ pub struct LlmTestResult {
 
 mod accounts;
 pub use accounts::*;
-mod datasource_check;
+pub(crate) mod datasource_check;
 pub use datasource_check::*;
 mod exports;
 mod history;

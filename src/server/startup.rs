@@ -1,6 +1,6 @@
 //! Builds the app from settings and serves it. Used by `main` and by the integration tests,
 //! which start the real app on port 0.
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use axum::{
     http::{header, HeaderValue},
@@ -43,22 +43,28 @@ const TEST_CONNECTIONS_PER_MINUTE: u32 = 20;
 
 /// Leptos options from cargo-leptos's `LEPTOS_*` variables when present, else defaults that
 /// fit a release tarball (`site/` beside the binary) or a source checkout (`target/site`).
+/// The bundle's file names carry content hashes when cargo-leptos left `hash.txt` beside the
+/// binary (leptos reads it from there); a binary copied without it links the plain names.
 pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let site_root = env("LEPTOS_SITE_ROOT").unwrap_or_else(|| {
-        let beside_binary = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("site")));
-        match beside_binary {
-            Some(dir) if dir.is_dir() => dir.display().to_string(),
-            _ => "target/site".to_string(),
-        }
+    let binary_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf));
+    let site_root = env("LEPTOS_SITE_ROOT").unwrap_or_else(|| match binary_dir.as_ref().map(|d| d.join("site")) {
+        Some(dir) if dir.is_dir() => dir.display().to_string(),
+        _ => "target/site".to_string(),
     });
+    let hashed = binary_dir.is_some_and(|d| d.join(HASH_FILE).is_file());
     LeptosOptions::builder()
         .output_name(env("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "databaseai".into()))
         .site_root(site_root)
         .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()))
         .site_addr(addr)
+        .hash_files(hashed)
+        .hash_file(Arc::from(HASH_FILE))
         .build()
 }
+
+/// cargo-leptos's list of the bundle's content hashes, written beside the server binary.
+const HASH_FILE: &str = "hash.txt";
 
 /// Everything the server needs, built and migrated, not yet listening.
 pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> StartupResult<AppState> {

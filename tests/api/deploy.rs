@@ -64,6 +64,14 @@ fn the_image_builds_like_the_release_package_and_caches_dependencies() {
     let env = builder.iter().filter(|(k, _)| k == "ENV").map(|(_, a)| a.as_str()).collect::<Vec<_>>().join(" ");
     assert!(env.contains(&format!("RUSTFLAGS={flags}")) && env.contains(other), "the builder sets {exported}: {env}");
     let build = builder.iter().find(|(k, a)| k == "RUN" && a.contains("cargo leptos build --release")).map(|(_, a)| a.as_str()).unwrap();
+    // The same build command as the tarball (precompressed, content-hashed bundle files) ...
+    let package = read("scripts/package");
+    let package_build = package.lines().map(str::trim).find(|l| l.starts_with("cargo leptos build")).expect("scripts/package builds");
+    assert!(build.contains(&format!("{package_build} ")), "the image builds as scripts/package does ({package_build}): {build}");
+    // ... and hash.txt beside the binary, where leptos looks for the hashed names.
+    let runtime = &steps[steps.iter().rposition(|(k, _)| k == "FROM").unwrap()..];
+    let copies_hashes = runtime.iter().any(|(k, a)| k == "COPY" && a.contains("hash.txt") && a.contains("/out/databaseai") && a.trim_end().ends_with("/app/"));
+    assert!(copies_hashes, "the runtime copies the binary and hash.txt into /app/");
     for cache in ["--mount=type=cache,target=/usr/local/cargo/registry", "--mount=type=cache,target=/src/target"] {
         assert!(build.contains(cache), "the build step mounts {cache}: {build}");
     }

@@ -146,11 +146,13 @@ fn validate_sqlite_path(path: &str) -> Result<String, String> {
     Ok(p.to_string())
 }
 
+/// Inputs for the tests of the rules here and of the server's settings built from them.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
 
-    fn pg(host: &str) -> DatasourceInput {
+    /// A complete PostgreSQL input on this host.
+    pub fn pg(host: &str) -> DatasourceInput {
         DatasourceInput {
             name: "x".into(),
             engine: Some(Engine::Postgres),
@@ -160,6 +162,11 @@ mod tests {
             ..Default::default()
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fixtures::pg, *};
 
     fn fields(input: &DatasourceInput) -> Vec<String> {
         check_datasource(input).unwrap_err().into_iter().map(|e| e.field).collect()

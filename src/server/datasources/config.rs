@@ -105,17 +105,7 @@ impl DatasourceConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pg(host: &str) -> DatasourceInput {
-        DatasourceInput {
-            name: "x".into(),
-            engine: Some(Engine::Postgres),
-            host: Some(host.into()),
-            database: Some("db".into()),
-            user: Some("u".into()),
-            ..Default::default()
-        }
-    }
+    use crate::app::model::datasource_check::fixtures::pg;
 
     #[test]
     fn every_field_error_reaches_the_server() {

@@ -2,7 +2,7 @@
 //! cross-site state-changing requests, answers 401 to anonymous API calls and sends anonymous
 //! page views to the sign-in (or first-run set-up) page. Everything but static assets is sent
 //! with `Cache-Control: no-store`, so Back after signing out cannot show a signed-in page from
-//! the browser's cache.
+//! the browser's cache; content-hashed bundle files are cached for a year.
 use std::sync::Arc;
 
 use axum::{
@@ -84,14 +84,35 @@ fn is_static_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
-pub async fn authenticate(State(auth): State<Arc<AuthService>>, request: Request, next: Next) -> Response {
-    let asset = !request.uri().path().starts_with("/api/") && is_static_asset(request.uri().path());
-    let mut response = admit(&auth, asset, request, next).await;
-    if !asset {
-        // Pages, server functions and API answers carry a user's data (and the sign-in page
-        // a fresh form): none of them may be kept by the browser or a proxy.
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+/// Whether a bundle file's name carries its content's hash (cargo-leptos's
+/// `databaseai.<22 characters of base64url md5>.wasm`), so its content never changes.
+fn is_content_hashed(path: &str) -> bool {
+    let Some(name) = path.strip_prefix("/pkg/") else { return false };
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 3
+        && parts[1..parts.len() - 1]
+            .iter()
+            .any(|p| p.len() == 22 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
+/// How long a browser or proxy may keep a response. Pages, server functions and API answers
+/// carry a user's data (and the sign-in page a fresh form): never. A content-hashed bundle
+/// file: a year, without asking again (a new build has new names). Any other file (the
+/// icon, a bundle built without hashes): kept, but checked with the server before each use.
+fn cache_policy(path: &str, asset: bool, status: StatusCode) -> &'static str {
+    match asset {
+        false => "no-store",
+        true if status.is_success() && is_content_hashed(path) => "public, max-age=31536000, immutable",
+        true => "no-cache",
     }
+}
+
+pub async fn authenticate(State(auth): State<Arc<AuthService>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let asset = !path.starts_with("/api/") && is_static_asset(&path);
+    let mut response = admit(&auth, asset, request, next).await;
+    let policy = cache_policy(&path, asset, response.status());
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     response
 }
 
@@ -184,6 +205,21 @@ mod tests {
         assert!(!is_cross_site(&headers(&[])), "curl sends neither header and carries no browser cookies");
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "none"), ("origin", "https://evil.example"), ("host", "app.example")])), "none with a foreign Origin is forged");
         assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin"), ("origin", "null"), ("host", "app.example")])), "same-origin form posts under no-referrer");
+    }
+
+    #[test]
+    fn only_content_hashed_bundle_files_are_kept_for_a_year() {
+        let ok = StatusCode::OK;
+        let year = "public, max-age=31536000, immutable";
+        assert_eq!(cache_policy("/pkg/databaseai.Xk3p9_Qz-LmN0aBcDeFgHi.wasm", true, ok), year);
+        assert_eq!(cache_policy("/pkg/databaseai.Xk3p9_Qz-LmN0aBcDeFgHi.wasm.br", true, ok), year);
+        assert_eq!(cache_policy("/pkg/databaseai.wasm", true, ok), "no-cache", "unhashed names change content in place");
+        assert_eq!(cache_policy("/favicon.svg", true, ok), "no-cache");
+        assert_eq!(cache_policy("/pkg/databaseai.Xk3p9_Qz-LmN0aBcDeFgHi.wasm", true, StatusCode::NOT_FOUND), "no-cache", "a miss may be found later");
+        assert_eq!(cache_policy("/pkg/databaseai.Xk3p9_Qz-LmN0aBcDeFgHi.wasm", false, ok), "no-store");
+        assert_eq!(cache_policy("/datasources/1", false, ok), "no-store");
+        assert!(!is_content_hashed("/other/databaseai.Xk3p9_Qz-LmN0aBcDeFgHi.wasm"), "only the bundle directory");
+        assert!(!is_content_hashed("/pkg/databaseai.short.wasm"));
     }
 
     #[test]
