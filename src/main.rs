@@ -28,7 +28,8 @@ fn main() {
 }
 
 async fn run(settings: Settings) {
-    telemetry::init(settings.log_json);
+    // Over stdio, stdout is the MCP channel.
+    telemetry::init(settings.log_json, matches!(settings.command, Some(Command::Mcp)));
     if let Some(Command::Eval(args)) = &settings.command {
         let outcome = match &args.verified {
             Some(datasource) => eval::run_verified(&settings, args, datasource).await,
@@ -58,6 +59,15 @@ async fn run(settings: Settings) {
         });
     }
     let addr = SocketAddr::new(settings.bind, settings.port);
+    if let Some(Command::Mcp) = &settings.command {
+        std::process::exit(match mcp_stdio(&settings, addr).await {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("databaseai mcp: {e}");
+                1
+            }
+        });
+    }
     let state = match startup::build_state(&settings, startup::leptos_options(addr)).await {
         Ok(s) => s,
         Err(e) => {
@@ -93,16 +103,39 @@ async fn run(settings: Settings) {
     }
 }
 
+/// `databaseai mcp`: MCP on stdin/stdout as the token in DATABASEAI_TOKEN (the built-in
+/// user with --no-auth). Logs go to stderr, so stdout carries only the protocol.
+async fn mcp_stdio(settings: &Settings, addr: SocketAddr) -> Result<(), String> {
+    use databaseai::server::mcp;
+    let token = std::env::var("DATABASEAI_TOKEN").ok().filter(|t| !t.trim().is_empty());
+    if token.is_none() && !settings.no_auth {
+        return Err("set DATABASEAI_TOKEN to a personal token (Account page, or `databaseai admin create-token`)".into());
+    }
+    let state = startup::build_state(settings, startup::leptos_options(addr)).await.map_err(|e| e.to_string())?;
+    let principal = state.auth.principal(None, token.as_deref()).await.map_err(|e| e.public_message())?;
+    let principal = principal.ok_or("DATABASEAI_TOKEN is not a valid token (revoked, or from another app store?)")?;
+    mcp::serve_stdio(state, principal).await
+}
+
 /// `databaseai admin …`: works on the app store directly, so it runs beside a live server.
 async fn admin(settings: &Settings, command: &AdminCommand) -> Result<(), String> {
-    use databaseai::server::{ops::accounts, store::Store};
+    use databaseai::{
+        app::model::NewTokenInput,
+        server::{auth::Principal, ops::accounts, store::Store},
+    };
     let store = Store::connect(&settings.store_url()).await.map_err(|e| e.to_string())?;
     match command {
-        AdminCommand::CreateToken { user, name } => {
+        AdminCommand::CreateToken { user, name, scopes, datasources } => {
             // Only accounts people sign in to (not the built-in no-auth or eval users).
             let found = store.user_with_hash(user).await.map_err(|e| e.to_string())?;
             let user = found.and_then(|(u, hash)| hash.map(|_| u)).ok_or(format!("no account is named {user:?}"))?;
-            let created = accounts::create_token(&store, &user, name).await.map_err(|e| e.public_message())?;
+            let input = NewTokenInput {
+                name: name.clone(),
+                scopes: (!scopes.is_empty()).then(|| scopes.clone()),
+                datasource_ids: (!datasources.is_empty()).then(|| datasources.clone()),
+            };
+            let maker = Principal::local(user);
+            let created = accounts::create_token(&store, &maker, &input).await.map_err(|e| e.public_message())?;
             // Only the secret on stdout, so scripts can capture it.
             println!("{}", created.secret);
             Ok(())

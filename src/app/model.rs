@@ -157,6 +157,22 @@ pub struct SchemaColumn {
     pub sample_values: Vec<String>,
 }
 
+impl SchemaColumn {
+    /// A nullable column with nothing else known about it (tests build schemas from these).
+    pub fn plain(name: &str, data_type: &str) -> SchemaColumn {
+        SchemaColumn {
+            name: name.into(),
+            data_type: data_type.into(),
+            nullable: true,
+            default: None,
+            primary_key: false,
+            references: None,
+            comment: None,
+            sample_values: Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SchemaTable {

@@ -7,6 +7,11 @@ use clap::Parser;
 use secrecy::SecretString;
 
 use super::{ask::prompt::AnswerFormat, error::StartupResult};
+use crate::app::model::TokenScope;
+
+fn parse_scope(text: &str) -> Result<TokenScope, String> {
+    TokenScope::parse(text).ok_or_else(|| format!("{text:?} is not a scope (schema, sql, ask, manage)"))
+}
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "databaseai", version, about = "Ask questions of your SQL database in plain language")]
@@ -39,6 +44,12 @@ pub struct Settings {
     /// the built-in network policy (never link-local or cloud metadata addresses).
     #[arg(long, env = "DATABASEAI_ALLOWED_HOSTS", value_delimiter = ',')]
     pub allowed_hosts: Vec<String>,
+
+    /// Comma-separated `Host` names (or `host:port`) the MCP endpoint `/mcp` answers to,
+    /// besides localhost, 127.0.0.1 and ::1 (DNS-rebinding protection); `*`: any (behind a
+    /// proxy that checks them).
+    #[arg(long, env = "DATABASEAI_MCP_HOSTS", value_delimiter = ',')]
+    pub mcp_hosts: Vec<String>,
 
     /// Hard cap on rows a query may return.
     #[arg(long, env = "DATABASEAI_MAX_ROWS", default_value_t = 10_000)]
@@ -153,6 +164,9 @@ pub enum Command {
     /// Administration from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Serve MCP over stdin/stdout for a desktop AI client, on the app store of these
+    /// settings, as the personal token in DATABASEAI_TOKEN (or the built-in user with --no-auth).
+    Mcp,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -163,6 +177,12 @@ pub enum AdminCommand {
         user: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// What it may do (schema, sql, ask, manage; comma-separated). Default: all four.
+        #[arg(long, value_delimiter = ',', value_parser = parse_scope)]
+        scopes: Vec<TokenScope>,
+        /// Limit it to these datasource ids (comma-separated). Default: every one the user may use.
+        #[arg(long, value_delimiter = ',')]
+        datasources: Vec<String>,
     },
 }
 

@@ -1,7 +1,7 @@
 //! Server-only code (feature "ssr"). From the bottom up (see docs/architecture.md):
 //! `error`, `config`, `crypto`, `store`, `netpolicy`, `ratelimit`, `metrics`; `guard`, `exec`
 //! (pools and limited execution), `schema`, `export`; `datasources`, `llm`, `ask`; `auth`
-//! (who someone is); `state`; `ops` (what they may do: the one door); `http`, `startup`,
+//! (who someone is); `state`; `ops` (what they may do: the one door); `http`, `mcp`, `startup`,
 //! `eval`, `demo`. A module only uses modules listed before it (a test checks this).
 pub mod ask;
 pub mod auth;
@@ -16,6 +16,7 @@ pub mod exec;
 pub mod export;
 pub mod guard;
 pub mod http;
+pub mod mcp;
 pub mod metrics;
 pub mod netpolicy;
 pub mod ops;

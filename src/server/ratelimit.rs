@@ -26,11 +26,20 @@ impl KeyedLimit {
 pub struct RequestLimits {
     pub ask: KeyedLimit,
     pub test_connection: KeyedLimit,
+    /// MCP tool calls: an agent in a loop must not crowd out the people on the same server.
+    pub mcp_call: KeyedLimit,
 }
+
+/// MCP tool calls per user and minute (asks also count against the ask limit).
+const MCP_CALLS_PER_MINUTE: u32 = 120;
 
 impl RequestLimits {
     pub fn new(ask_per_minute: u32, test_per_minute: u32) -> Self {
-        RequestLimits { ask: KeyedLimit::per_minute(ask_per_minute), test_connection: KeyedLimit::per_minute(test_per_minute) }
+        RequestLimits {
+            ask: KeyedLimit::per_minute(ask_per_minute),
+            test_connection: KeyedLimit::per_minute(test_per_minute),
+            mcp_call: KeyedLimit::per_minute(MCP_CALLS_PER_MINUTE),
+        }
     }
 }
 

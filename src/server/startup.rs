@@ -2,6 +2,8 @@
 //! which start the real app on port 0.
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
+use tokio_util::sync::CancellationToken;
+
 use axum::{
     http::{header, HeaderValue},
     routing::get,
@@ -121,7 +123,8 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
     ));
     let auth = Arc::new(auth_service(settings, store.clone()).await?);
     let limits = Arc::new(RequestLimits::new(settings.ask_per_minute, TEST_CONNECTIONS_PER_MINUTE));
-    Ok(AppState { leptos_options, store, datasources, llm, ask, auth, limits, metrics_on_app_port: settings.metrics_port.is_none() })
+    let mcp_hosts = settings.mcp_hosts.iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect();
+    Ok(AppState { leptos_options, store, datasources, llm, ask, auth, limits, metrics_on_app_port: settings.metrics_port.is_none(), mcp_hosts })
 }
 
 async fn auth_service(settings: &Settings, store: Store) -> StartupResult<AuthService> {
@@ -140,7 +143,9 @@ async fn auth_service(settings: &Settings, store: Store) -> StartupResult<AuthSe
     AuthService::new(store, auth_settings, admin).await.map_err(|e| format!("accounts: {}", e.public_message()).into())
 }
 
-pub fn router(state: AppState) -> Router {
+/// The app's routes. `mcp_stop` ends open MCP streams, so a graceful shutdown is not held
+/// open by an idle client.
+pub fn router(state: AppState, mcp_stop: CancellationToken) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     metrics::handle();
@@ -148,7 +153,9 @@ pub fn router(state: AppState) -> Router {
     if state.metrics_on_app_port {
         app = app.route("/metrics", get(http::scrape::render_for_admins));
     }
+    let mcp = crate::server::mcp::http_service(state.clone(), &state.mcp_hosts, mcp_stop);
     app.nest("/api/v1", http::router())
+        .nest_service("/mcp", mcp)
         .route(crate::app::session::SIGN_IN_PATH, axum::routing::post(http::forms::sign_in))
         .route("/datasources/{id}/ask", axum::routing::post(http::forms::ask))
         .leptos_routes(&state, routes, move || shell(options.clone()))
@@ -193,7 +200,12 @@ pub async fn serve(
     };
     let store = state.store.clone();
     // The peer address keys sign-in limits by client (see `http::authenticate::client_addr`).
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let mcp_stop = CancellationToken::new();
+    let app = router(state, mcp_stop.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let shutdown = async move {
+        shutdown.await;
+        mcp_stop.cancel();
+    };
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     janitor.abort();
     store.close().await;

@@ -25,6 +25,8 @@ pub struct AppState {
     pub limits: Arc<RequestLimits>,
     /// False when `/metrics` has its own port.
     pub metrics_on_app_port: bool,
+    /// `Host` names `/mcp` answers to besides loopback (`--mcp-hosts`).
+    pub mcp_hosts: Arc<[String]>,
 }
 
 /// The state inside a server function (leptos_axum provides it as context).

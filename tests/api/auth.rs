@@ -86,6 +86,55 @@ async fn a_bad_token_is_refused_and_a_revoked_one_stops_working() {
     assert!(!contains(&store, secret));
 }
 
+#[tokio::test]
+async fn a_token_does_only_what_its_scopes_and_datasources_allow() {
+    let app = spawn_app(StoreKind::Sqlite, &[]).await;
+    let demo = app.demo_id().await;
+    let db = create_pg_database(SHOP_SQL).await;
+    let other = app.add_pg_datasource("other", &db, "postgres").await;
+
+    // Bad choices are refused field by field, and nothing is made.
+    let (status, body) = app.post("/api/v1/tokens", json!({"name": "x", "scopes": []})).await;
+    assert_eq!((status, body["error"]["fields"][0]["field"].as_str()), (400, Some("scopes")), "{body}");
+    let (status, body) = app.post("/api/v1/tokens", json!({"name": "x", "datasource_ids": ["no-such-id"]})).await;
+    assert_eq!((status, body["error"]["fields"][0]["field"].as_str()), (400, Some("datasource_ids")), "{body}");
+    assert_eq!(app.post("/api/v1/tokens", json!({"name": "x", "scopes": ["root"]})).await.0, 422, "not a scope");
+    let (_, list) = app.get("/api/v1/tokens").await;
+    assert!(list.as_array().unwrap().iter().all(|t| t["name"] != "x"), "nothing was made: {list}");
+
+    // A schema-only token on the demo: lists only it, reads its schema, nothing else.
+    let (status, created) = app.post("/api/v1/tokens", json!({"name": "reader", "scopes": ["schema"], "datasource_ids": [demo]})).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["token"]["scopes"], json!(["schema"]));
+    let reader = client_with_token(created["secret"].as_str().unwrap());
+    let (status, list) = call(&reader, Method::GET, &app.url("/api/v1/datasources"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>(), [demo.as_str()]);
+    assert_eq!(call(&reader, Method::GET, &app.url(&format!("/api/v1/datasources/{demo}/schema")), None).await.0, 200);
+    assert_eq!(call(&reader, Method::GET, &app.url(&format!("/api/v1/datasources/{other}/schema")), None).await.0, 404, "outside its list");
+    let (status, body) = call(&reader, Method::POST, &app.url(&format!("/api/v1/datasources/{demo}/sql")), Some(json!({"sql": "SELECT 1"}))).await;
+    assert_eq!(status, 403);
+    assert!(body["error"]["message"].as_str().unwrap().contains("sql scope"), "{body}");
+    assert_eq!(call(&reader, Method::GET, &app.url("/api/v1/history"), None).await.0, 403, "history spans datasources");
+    assert_eq!(call(&reader, Method::POST, &app.url("/api/v1/tokens"), Some(json!({"name": "wider"}))).await.0, 403);
+    assert_eq!(call(&reader, Method::GET, &app.url("/"), None).await.0, 403, "pages are for browsers");
+
+    // A token that may manage, limited to the demo, can only make tokens within its own limits.
+    let (_, manager) = app.post("/api/v1/tokens", json!({"name": "manager", "scopes": ["schema", "manage"], "datasource_ids": [demo]})).await;
+    let manager = client_with_token(manager["secret"].as_str().unwrap());
+    let (status, child) = call(&manager, Method::POST, &app.url("/api/v1/tokens"), Some(json!({"name": "child", "scopes": ["schema"]}))).await;
+    assert_eq!(status, 201, "{child}");
+    assert_eq!(child["token"]["datasource_ids"], json!([demo]), "inherits the maker's datasources");
+    assert_eq!(call(&manager, Method::POST, &app.url("/api/v1/tokens"), Some(json!({"name": "c", "scopes": ["sql"]}))).await.0, 403);
+    let (status, _) = call(&manager, Method::POST, &app.url("/api/v1/tokens"), Some(json!({"name": "c", "scopes": ["schema"], "datasource_ids": [other]}))).await;
+    assert_eq!(status, 400, "a datasource the maker does not reach");
+
+    // Tokens made without a choice may do everything their user may (as before scopes).
+    let (_, full) = app.post("/api/v1/tokens", json!({"name": "full"})).await;
+    assert_eq!(full["token"]["scopes"], json!(["schema", "sql", "ask", "manage"]));
+    assert_eq!(full["token"]["datasource_ids"], Value::Null);
+}
+
 /// Signs in over the API; returns the session cookie ("name=value").
 async fn sign_in(app: &TestApp, username: &str, password: &str, cookie: Option<&str>) -> (u16, Option<String>) {
     let mut r = app.anon.post(app.url("/api/v1/auth/login")).json(&json!({"username": username, "password": password}));

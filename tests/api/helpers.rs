@@ -2,9 +2,9 @@ use std::net::SocketAddr;
 
 use clap::Parser;
 use databaseai::{
-    app::model::{NewUserInput, Role, UserView},
+    app::model::{NewTokenInput, NewUserInput, Role, UserView},
     server::{
-        auth::create_user,
+        auth::{create_user, Principal},
         ops::accounts,
         config::Settings,
         startup,
@@ -129,7 +129,8 @@ pub async fn spawn_app(store: StoreKind, extra_args: &[&str]) -> TestApp {
 pub const ADMIN_PASSWORD: &str = "admin-password";
 
 pub async fn token_for(state: &AppState, user: &UserView) -> String {
-    accounts::create_token(&state.store, user, "tests").await.unwrap().secret
+    let input = NewTokenInput { name: "tests".into(), scopes: None, datasource_ids: None };
+    accounts::create_token(&state.store, &Principal::local(user.clone()), &input).await.unwrap().secret
 }
 
 /// A client that sends `Authorization: Bearer <token>` with every request.

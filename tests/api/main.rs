@@ -13,6 +13,7 @@ mod grounding;
 mod guard_db;
 mod health;
 mod llm_stub;
+mod mcp;
 mod mysql;
 mod helpers;
 mod hints;

@@ -6,7 +6,7 @@ use super::Outcome;
 #[cfg(feature = "ssr")]
 use super::Failure;
 use crate::app::model::{
-    AuditEntry, AuditFilter, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewUserInput, PasswordChange, PasswordReset, RoleChange,
+    AuditEntry, AuditFilter, CreatedToken, DatasourceFunctions, DatasourceSharing, LoginInput, NewTokenInput, NewUserInput, PasswordChange, PasswordReset, RoleChange,
     SessionInfo, TokenView, UserView,
 };
 #[cfg(feature = "ssr")]
@@ -128,9 +128,12 @@ pub async fn list_tokens() -> Result<Outcome<Vec<TokenView>>, ServerFnError> {
 }
 
 #[server(input = Json, endpoint = "tokens/create")]
-pub async fn create_token(name: String) -> Result<Outcome<CreatedToken>, ServerFnError> {
-    let (state, me) = signed_in!();
-    Ok(ops::accounts::create_token(&state.store, &me, &name).await.map_err(Failure::from))
+pub async fn create_token(input: NewTokenInput) -> Result<Outcome<CreatedToken>, ServerFnError> {
+    let (state, me) = match crate::server::state::signed_in() {
+        Ok(signed_in) => signed_in,
+        Err(e) => return Ok(Err(Failure::from(e))),
+    };
+    Ok(ops::accounts::create_token(&state.store, &me, &input).await.map_err(Failure::from))
 }
 
 #[server(input = Json, endpoint = "tokens/revoke")]

@@ -6,4 +6,5 @@ pub mod readings;
 pub mod result_table;
 pub mod schema_sidebar;
 pub mod chart_view;
+pub mod tokens;
 pub mod verified;

@@ -125,6 +125,55 @@ pub struct TokenView {
     pub prefix: String,
     pub created_at_ms: i64,
     pub last_used_ms: Option<i64>,
+    /// What the token may be used for.
+    #[serde(default)]
+    pub scopes: Vec<TokenScope>,
+    /// The only datasources it reaches (ids); none: every datasource its user may use.
+    #[serde(default)]
+    pub datasource_ids: Option<Vec<String>>,
+}
+
+/// What a personal token may be used for, chosen when it is made. A token never does more
+/// than its user may; scopes only take away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScope {
+    /// List datasources, read schemas and verified answers.
+    Schema,
+    /// Run read-only SQL (and EXPLAIN it), export results, see query history.
+    Sql,
+    /// Ask questions in plain language and read conversations.
+    Ask,
+    /// Everything else its user may do: datasource and model settings, accounts, tokens, audit.
+    Manage,
+}
+
+impl TokenScope {
+    pub const ALL: [TokenScope; 4] = [TokenScope::Schema, TokenScope::Sql, TokenScope::Ask, TokenScope::Manage];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Schema => "schema",
+            TokenScope::Sql => "sql",
+            TokenScope::Ask => "ask",
+            TokenScope::Manage => "manage",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TokenScope> {
+        TokenScope::ALL.into_iter().find(|s| s.as_str() == text.trim())
+    }
+
+    /// For the token form.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TokenScope::Schema => "read datasources' schemas and verified answers",
+            TokenScope::Sql => "run read-only SQL and exports",
+            TokenScope::Ask => "ask questions",
+            TokenScope::Manage => "change settings, accounts and tokens",
+        }
+    }
 }
 
 /// A new token: `secret` is shown this once and never stored in clear.
@@ -139,6 +188,12 @@ pub struct CreatedToken {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewTokenInput {
     pub name: String,
+    /// What it may do; absent: everything its user may (all four scopes).
+    #[serde(default)]
+    pub scopes: Option<Vec<TokenScope>>,
+    /// Limit it to these datasources (ids); absent: every datasource its user may use.
+    #[serde(default)]
+    pub datasource_ids: Option<Vec<String>>,
 }
 
 /// The datasource's own functions (`name` or `schema.name`) that queries may call besides the
@@ -186,17 +241,20 @@ pub enum AuditAction {
     PasswordReset,
     TokenCreated,
     TokenRevoked,
+    /// A tool call from an MCP client.
+    McpTool,
 }
 
 impl AuditAction {
     /// Every action, for the audit log's filter.
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::Login, AuditAction::LoginFailed, AuditAction::Logout, AuditAction::Ask, AuditAction::Sql,
         AuditAction::Export, AuditAction::DatasourceSaved, AuditAction::DatasourceDeleted, AuditAction::DatasourceShared,
         AuditAction::FunctionsAllowed, AuditAction::LlmSettingsSaved, AuditAction::LlmSettingsReset,
         AuditAction::VerifiedSaved, AuditAction::VerifiedApproved, AuditAction::VerifiedImported,
         AuditAction::UserCreated, AuditAction::UserDeleted, AuditAction::RoleChanged, AuditAction::PasswordChanged,
         AuditAction::PasswordReset, AuditAction::TokenCreated, AuditAction::TokenRevoked,
+        AuditAction::McpTool,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -223,6 +281,7 @@ impl AuditAction {
             AuditAction::PasswordReset => "password_reset",
             AuditAction::TokenCreated => "token_created",
             AuditAction::TokenRevoked => "token_revoked",
+            AuditAction::McpTool => "mcp_tool",
         }
     }
 }

@@ -18,11 +18,13 @@ use sha2::{Digest, Sha256};
 use super::{
     error::{AppError, AppResult},
     ratelimit::KeyedLimit,
-    store::{now_ms, AuditAction, AuditRecord, AuditStatus, NewUserRecord, Store},
+    store::{now_ms, AuditAction, AuditRecord, AuditStatus, NewUserRecord, Store, TokenAccess},
 };
 use crate::app::model::{CreatedToken, FieldError, LoginInput, NewUserInput, PasswordChange, Role, UserView};
 
 mod backoff;
+mod principal;
+pub use principal::Principal;
 
 /// The session cookie. HttpOnly and SameSite=Lax always; Secure over HTTPS.
 pub const SESSION_COOKIE: &str = "databaseai_session";
@@ -103,12 +105,6 @@ pub fn check_password(password: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Where a signed-in request came from: the cookie's session or a bearer token.
-#[derive(Clone, Debug)]
-pub struct Principal {
-    pub user: UserView,
-    pub session_hash: Option<String>,
-}
 
 impl AuthService {
     /// Creates the headless admin (`--admin-user`/`--admin-password`) or the `--no-auth` user.
@@ -248,11 +244,11 @@ impl AuthService {
     /// mode, the built-in user.
     pub async fn principal(&self, session: Option<&str>, bearer: Option<&str>) -> AppResult<Option<Principal>> {
         if let Some(user) = &self.local_user {
-            return Ok(Some(Principal { user: user.clone(), session_hash: None }));
+            return Ok(Some(Principal::local(user.clone())));
         }
         if let Some(token) = bearer {
-            let user = self.store.token_user(&secret_hash(token)).await?;
-            return Ok(user.map(|user| Principal { user, session_hash: None }));
+            let found = self.store.token_user(&secret_hash(token)).await?;
+            return Ok(found.map(|(user, grant)| Principal::by_token(user, grant)));
         }
         let Some(session) = session else { return Ok(None) };
         let hash = secret_hash(session);
@@ -266,7 +262,7 @@ impl AuthService {
         if now - last_seen > TOUCH_EVERY_MS {
             self.store.touch_session(&hash, now).await?;
         }
-        Ok(Some(Principal { user, session_hash: Some(hash) }))
+        Ok(Some(Principal::by_session(user, hash)))
     }
 
     /// `Set-Cookie` value for a new session, or (`None`) one that clears it.
@@ -316,14 +312,18 @@ pub async fn create_user(store: &Store, input: &NewUserInput) -> AppResult<UserV
 }
 
 /// A new personal API token for `user`; its secret is returned once and stored only as a hash.
-pub async fn issue_token(store: &Store, user: &UserView, name: &str) -> AppResult<CreatedToken> {
+/// `access` is what the token may do (its datasources already checked against the user's).
+pub async fn issue_token(store: &Store, user: &UserView, name: &str, access: &TokenAccess) -> AppResult<CreatedToken> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::InvalidInput("give the token a name (up to 100 characters)".into()));
+        return Err(as_field("name", AppError::InvalidInput("give the token a name (up to 100 characters)".into())));
+    }
+    if access.scopes.is_empty() {
+        return Err(as_field("scopes", AppError::InvalidInput("choose at least one thing the token may do".into())));
     }
     let secret = AuthService::new_token_secret();
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
-    let token = store.insert_token(&user.id, name, &secret_hash(&secret), &prefix).await?;
+    let token = store.insert_token(&user.id, name, &secret_hash(&secret), &prefix, access).await?;
     Ok(CreatedToken { token, secret })
 }
 

@@ -78,7 +78,7 @@ async fn idle_sessions_expire() {
 async fn tokens_are_stored_hashed_and_revocable() {
     let (_dir, auth) = service(Duration::from_secs(3600)).await;
     let admin = auth.store().user_by_name("admin").await.unwrap().unwrap();
-    let created = issue_token(auth.store(), &admin, "ci").await.unwrap();
+    let created = issue_token(auth.store(), &admin, "ci", &crate::server::store::TokenAccess::full()).await.unwrap();
     assert!(created.secret.starts_with(TOKEN_PREFIX));
     let p = auth.principal(None, Some(&created.secret)).await.unwrap().expect("token works");
     assert_eq!(p.user.username, "admin");

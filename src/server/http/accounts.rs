@@ -118,7 +118,7 @@ pub(super) async fn create_token(
     SignedIn(me): SignedIn,
     ApiJson(input): ApiJson<NewTokenInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    Ok((StatusCode::CREATED, Json(ops::accounts::create_token(&state.store, &me.user, &input.name).await?)))
+    Ok((StatusCode::CREATED, Json(ops::accounts::create_token(&state.store, &me, &input).await?)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", responses((status = 204), (status = 404, body = ErrorBody)))]

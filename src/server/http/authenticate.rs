@@ -139,6 +139,9 @@ async fn admit(auth: &AuthService, asset: bool, mut request: Request, next: Next
         Err(e) => return ApiError::from(e).into_response(),
     };
     if let Some(principal) = principal {
+        if let Err(e) = super::token_scope::check(&principal, request.method(), &path) {
+            return ApiError::from(e).into_response();
+        }
         request.extensions_mut().insert(principal);
         return next.run(request).await;
     }
@@ -147,6 +150,12 @@ async fn admit(auth: &AuthService, asset: bool, mut request: Request, next: Next
     }
     if path.starts_with("/api/") || path == "/metrics" {
         return ApiError::from(AppError::Unauthenticated).into_response();
+    }
+    if path == "/mcp" || path.starts_with("/mcp/") {
+        // MCP clients are told to send a personal token.
+        let mut response = ApiError::from(AppError::Unauthenticated).into_response();
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"databaseai\""));
+        return response;
     }
     let to = match auth.setup_needed().await {
         Ok(true) => "/setup".to_string(),

@@ -28,6 +28,7 @@ mod error;
 pub mod forms;
 mod history;
 pub mod scrape;
+mod token_scope;
 mod verified;
 mod workspace;
 pub use error::{json_errors, ApiError, ApiJson};

@@ -23,7 +23,10 @@ use crate::{
 
 #[utoipa::path(get, path = "/api/v1/datasources", responses((status = 200, body = Vec<DatasourceSummary>)))]
 pub(super) async fn list_datasources(State(state): State<AppState>, SignedIn(me): SignedIn) -> ApiResult<Json<Vec<DatasourceSummary>>> {
-    Ok(Json(ops::datasources::list(&state, &me.user).await?))
+    let mut list = ops::datasources::list(&state, &me.user).await?;
+    // A token limited to some datasources lists only those.
+    list.retain(|d| me.reaches(&d.id));
+    Ok(Json(list))
 }
 
 /// Creates a datasource. The password is stored encrypted and never returned.

@@ -2,12 +2,12 @@
 //! everyone manages their own API tokens.
 use super::{audit, require_admin};
 use crate::{
-    app::model::{AuditEntry, AuditFilter, CreatedToken, NewUserInput, PasswordChange, PasswordReset, RoleChange, TokenView, UserView},
+    app::model::{AuditEntry, AuditFilter, CreatedToken, NewTokenInput, NewUserInput, PasswordChange, PasswordReset, RoleChange, TokenScope, TokenView, UserView},
     server::{
         auth::{as_field, create_user, issue_token, new_password_hash, Principal},
         error::{AppError, AppResult},
         state::AppState,
-        store::{AuditAction, AuditRecord, AuditStatus, Store},
+        store::{AuditAction, AuditRecord, AuditStatus, Store, TokenAccess},
     },
 };
 
@@ -92,12 +92,55 @@ pub async fn list_tokens(state: &AppState, user: &UserView) -> AppResult<Vec<Tok
 }
 
 /// A new personal API token; its secret is returned once and stored only as a hash. Takes
-/// the store alone, since `databaseai admin create-token` runs without a server.
-pub async fn create_token(store: &Store, user: &UserView, name: &str) -> AppResult<CreatedToken> {
-    let created = issue_token(store, user, name).await?;
-    let detail = format!("token {:?} ({}…)", created.token.name, created.token.prefix);
-    store.append_audit(&AuditRecord::by(user, AuditAction::TokenCreated, AuditStatus::Ok).detail(detail)).await?;
+/// the store alone, since `databaseai admin create-token` runs without a server. `by` is who
+/// asks: a token can only make tokens that do no more than itself.
+pub async fn create_token(store: &Store, by: &Principal, input: &NewTokenInput) -> AppResult<CreatedToken> {
+    let access = token_access(store, by, input).await?;
+    let created = issue_token(store, &by.user, &input.name, &access).await?;
+    let scopes: Vec<&str> = access.scopes.iter().map(|s| s.as_str()).collect();
+    let reach = access.datasource_ids.as_ref().map_or("every datasource".to_string(), |ids| format!("datasources {}", ids.join(", ")));
+    let detail = format!("token {:?} ({}…): {} on {reach}", created.token.name, created.token.prefix, scopes.join(" "));
+    store.append_audit(&AuditRecord::by(&by.user, AuditAction::TokenCreated, AuditStatus::Ok).detail(detail)).await?;
     Ok(created)
+}
+
+/// Most datasources one token may be limited to.
+const MAX_TOKEN_DATASOURCES: usize = 100;
+
+/// The scopes and datasources a new token gets: all scopes when none are named, the maker's
+/// datasource list (if any) when none is named; each named datasource must be one its user
+/// may use and the maker reaches.
+async fn token_access(store: &Store, by: &Principal, input: &NewTokenInput) -> AppResult<TokenAccess> {
+    let mut scopes = input.scopes.clone().unwrap_or_else(|| TokenScope::ALL.to_vec());
+    scopes.sort();
+    scopes.dedup();
+    if let Some(maker) = &by.token {
+        if scopes.iter().any(|s| !maker.access.scopes.contains(s)) {
+            return Err(AppError::Denied("a token cannot make a token that may do more than itself"));
+        }
+    }
+    let datasource_ids = match &input.datasource_ids {
+        None => by.token.as_ref().and_then(|t| t.access.datasource_ids.clone()),
+        Some(ids) => {
+            let mut ids: Vec<String> = ids.iter().map(|id| id.trim().to_string()).collect();
+            ids.sort();
+            ids.dedup();
+            let invalid = |message: String| as_field("datasource_ids", AppError::InvalidInput(message));
+            if ids.is_empty() || ids.len() > MAX_TOKEN_DATASOURCES {
+                return Err(invalid(format!("choose 1 to {MAX_TOKEN_DATASOURCES} datasources, or leave the list out for all of them")));
+            }
+            for id in &ids {
+                let usable = store.get_datasource(id).await?.is_some()
+                    && (by.user.is_admin() || store.datasource_granted(id, &by.user.id).await?)
+                    && by.reaches(id);
+                if !usable {
+                    return Err(invalid(format!("there is no datasource {id:?} that you may use")));
+                }
+            }
+            Some(ids)
+        }
+    };
+    Ok(TokenAccess { scopes, datasource_ids })
 }
 
 pub async fn revoke_token(state: &AppState, user: &UserView, id: &str) -> AppResult<()> {

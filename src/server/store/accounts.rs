@@ -3,7 +3,7 @@ use sqlx::Row;
 
 use super::{datasources::is_unique_violation, now_ms, Store};
 use crate::{
-    app::model::{Role, TokenView, UserView},
+    app::model::{Role, TokenScope, TokenView, UserView},
     server::error::{AppError, AppResult},
 };
 
@@ -14,6 +14,47 @@ pub struct NewUserRecord {
     pub username: String,
     pub password_hash: Option<String>,
     pub role: Role,
+}
+
+/// What a token may do: its scopes and, when limited, the only datasources it reaches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenAccess {
+    pub scopes: Vec<TokenScope>,
+    pub datasource_ids: Option<Vec<String>>,
+}
+
+impl TokenAccess {
+    /// Everything its user may do: tokens made without a choice.
+    pub fn full() -> TokenAccess {
+        TokenAccess { scopes: TokenScope::ALL.to_vec(), datasource_ids: None }
+    }
+
+    fn scopes_text(&self) -> String {
+        self.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    fn datasource_ids_json(&self) -> Option<String> {
+        self.datasource_ids.as_ref().map(|ids| serde_json::to_string(ids).unwrap_or_default())
+    }
+}
+
+/// A token that authenticated a request: which one (for the audit log) and what it may do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenGrant {
+    pub id: String,
+    pub name: String,
+    pub access: TokenAccess,
+}
+
+fn access_from_row(r: &sqlx::any::AnyRow) -> Result<TokenAccess, sqlx::Error> {
+    let scopes: String = r.try_get("scopes")?;
+    let scopes = scopes
+        .split_whitespace()
+        .map(|s| TokenScope::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("unknown token scope {s:?}").into())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ids: Option<String> = r.try_get("datasource_ids")?;
+    let datasource_ids = ids.map(|j| serde_json::from_str(&j).map_err(|e| sqlx::Error::Decode(Box::new(e)))).transpose()?;
+    Ok(TokenAccess { scopes, datasource_ids })
 }
 
 fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserView, sqlx::Error> {
@@ -166,33 +207,50 @@ impl Store {
         row.map(|r| Ok((user_from_row(&r)?, r.try_get("created_at_ms")?, r.try_get("last_seen_ms")?))).transpose()
     }
 
-    pub async fn insert_token(&self, user_id: &str, name: &str, token_hash: &str, prefix: &str) -> Result<TokenView, sqlx::Error> {
-        let token = TokenView { id: uuid::Uuid::new_v4().to_string(), name: name.to_string(), prefix: prefix.to_string(), created_at_ms: now_ms(), last_used_ms: None };
-        sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&token.id)
-            .bind(user_id)
-            .bind(&token.name)
-            .bind(token_hash)
-            .bind(&token.prefix)
-            .bind(token.created_at_ms)
-            .execute(&self.pool)
-            .await?;
+    pub async fn insert_token(&self, user_id: &str, name: &str, token_hash: &str, prefix: &str, access: &TokenAccess) -> Result<TokenView, sqlx::Error> {
+        let token = TokenView {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.to_string(),
+            prefix: prefix.to_string(),
+            created_at_ms: now_ms(),
+            last_used_ms: None,
+            scopes: access.scopes.clone(),
+            datasource_ids: access.datasource_ids.clone(),
+        };
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at_ms, scopes, datasource_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&token.id)
+        .bind(user_id)
+        .bind(&token.name)
+        .bind(token_hash)
+        .bind(&token.prefix)
+        .bind(token.created_at_ms)
+        .bind(access.scopes_text())
+        .bind(access.datasource_ids_json())
+        .execute(&self.pool)
+        .await?;
         Ok(token)
     }
 
     pub async fn list_tokens(&self, user_id: &str) -> Result<Vec<TokenView>, sqlx::Error> {
-        let rows = sqlx::query("SELECT id, name, prefix, created_at_ms, last_used_ms FROM api_tokens WHERE user_id = $1 ORDER BY created_at_ms DESC")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, name, prefix, created_at_ms, last_used_ms, scopes, datasource_ids FROM api_tokens WHERE user_id = $1 ORDER BY created_at_ms DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
+                let access = access_from_row(r)?;
                 Ok(TokenView {
                     id: r.try_get("id")?,
                     name: r.try_get("name")?,
                     prefix: r.try_get("prefix")?,
                     created_at_ms: r.try_get("created_at_ms")?,
                     last_used_ms: r.try_get("last_used_ms")?,
+                    scopes: access.scopes,
+                    datasource_ids: access.datasource_ids,
                 })
             })
             .collect()
@@ -204,11 +262,12 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// The token's user. `last_used` is written at most once a minute per token: a script
-    /// calling the API in a loop must not turn every request into a write.
-    pub async fn token_user(&self, token_hash: &str) -> Result<Option<UserView>, sqlx::Error> {
+    /// The token's user and what the token may do. `last_used` is written at most once a
+    /// minute per token: a script calling the API in a loop must not turn every request into a write.
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<(UserView, TokenGrant)>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.role, t.last_used_ms FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+            "SELECT u.id, u.username, u.role, t.id AS token_id, t.name AS token_name, t.last_used_ms, t.scopes, t.datasource_ids \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -219,7 +278,8 @@ impl Store {
         if last_used.is_none_or(|t| now - t > 60_000) {
             sqlx::query("UPDATE api_tokens SET last_used_ms = $2 WHERE token_hash = $1").bind(token_hash).bind(now).execute(&self.pool).await?;
         }
-        user_from_row(&row).map(Some)
+        let grant = TokenGrant { id: row.try_get("token_id")?, name: row.try_get("token_name")?, access: access_from_row(&row)? };
+        Ok(Some((user_from_row(&row)?, grant)))
     }
 
     /// Whether `user_id` may use the datasource (granted to them or to everyone).

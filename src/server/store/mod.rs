@@ -9,7 +9,7 @@ mod audit;
 mod conversations;
 mod datasources;
 mod verified;
-pub use accounts::{NewUserRecord, LOCAL_USERNAME};
+pub use accounts::{NewUserRecord, TokenAccess, TokenGrant, LOCAL_USERNAME};
 pub use audit::{AuditAction, AuditRecord, AuditStatus};
 pub use conversations::TurnRecord;
 pub use datasources::{is_unique_violation, DatasourceRecord, DatasourceFields};

@@ -73,16 +73,7 @@ mod tests {
     use crate::app::model::{SchemaColumn, SchemaTable};
 
     fn review() -> SchemaTable {
-        let column = |name: &str| SchemaColumn {
-            name: name.into(),
-            data_type: "integer".into(),
-            nullable: true,
-            default: None,
-            primary_key: false,
-            references: None,
-            comment: None,
-            sample_values: vec![],
-        };
+        let column = |name: &str| SchemaColumn::plain(name, "integer");
         SchemaTable {
             schema: Some("public".into()),
             name: "review".into(),
