@@ -128,6 +128,8 @@ test("an analyst's shared answer waits for an admin's approval before it guides 
 
   // The admin sees it waiting, approves it, and the badge goes.
   await page.reload();
+  // The Approve button works once the page's WebAssembly has hydrated it.
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
   const panel = page.getByTestId("verified-panel");
   await panel.locator("summary").click();
   const item = panel.locator("li", { hasText: "How many reviews are there per rating?" });
