@@ -90,7 +90,15 @@ test("an agent works through MCP with its token's scopes and datasources, and ev
   expect(answer.body.conversation_id).toBeTruthy();
   expect(["high", "medium", "low"]).toContain(answer.body.confidence);
 
-  expect((await call(client, "list_verified_answers", { datasource_id: demo })).isError).toBe(false);
+  const question = "How many orders does each status have?";
+  const saved = await admin.post(`/api/v1/datasources/${demo}/verified`, {
+    data: { question, sql: "SELECT status, count(*) AS n FROM orders GROUP BY status", shared: true },
+  });
+  expect(saved.status(), await saved.text()).toBe(201);
+  const verified = await call(client, "list_verified_answers", { datasource_id: demo });
+  const pair = verified.body.verified_answers.find((v: { question: string }) => v.question === question);
+  expect(pair.sql).toContain("GROUP BY status");
+  expect((await admin.delete(`/api/v1/verified/${(await saved.json()).id}`)).status()).toBe(204);
   const resources = (await client.listResources()).resources.map((r) => r.uri);
   expect(resources).toContain(`databaseai://datasources/${demo}/schema`);
   const resource = await client.readResource({ uri: `databaseai://datasources/${demo}/schema` });
@@ -144,6 +152,14 @@ test("an agent works through MCP with its token's scopes and datasources, and ev
   expect((await call(analyst, "list_datasources")).body.datasources.map((d: { name: string }) => d.name)).toEqual(["Demo shop"]);
   expect((await call(analyst, "run_sql", { datasource_id: secretDs, sql: "SELECT 1" })).body.error.code).toBe("not_found");
   expect((await call(analyst, "ask", { datasource_id: demo, question: "How many customers?" })).body.error.message).toContain("ask scope");
+  // An agent in a loop meets the per-user limit on tool calls (120 a minute) and is told so.
+  let limited = null;
+  for (let i = 0; i < 130 && !limited; i++) {
+    const r = await call(analyst, "list_datasources");
+    if (r.isError) limited = { at: i, error: r.body.error };
+  }
+  expect(limited?.error.code).toBe("rate_limited");
+  expect(limited!.at).toBeGreaterThan(100);
   await analyst.close();
 
   // The audit log names each token and what happened.

@@ -186,6 +186,85 @@ async fn model_failures_get_clear_messages_and_the_conversation_goes_on() {
 }
 
 #[tokio::test]
+async fn cut_stalled_huge_and_busy_model_replies_end_in_clear_messages_and_the_conversation_goes_on() {
+    let whole = json!({"sql": "SELECT count(*) AS n FROM orders", "explanation": "Counts orders."}).to_string();
+    let stub = StubLlm::start(vec![
+        answer("SELECT count(*) AS n FROM customers"),
+        Reply::Cut(whole.clone()),
+        Reply::Stall(whole.clone()),
+        Reply::Plain("x".repeat(10 * 1024 * 1024)),
+        Reply::Stream(json!({"query": "SELECT 1", "why": "wrong fields"}).to_string()),
+        answer("SELECT count(*) AS n FROM products"),
+        answer("SELECT count(*) AS n FROM orders"),
+    ])
+    .await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--llm-timeout-ms", "1500", "--ask-candidates", "1"]).await;
+    let path = format!("/api/v1/datasources/{}/ask", app.demo_id().await);
+    let (status, first) = app.post(&path, json!({"question": "How many customers?"})).await;
+    assert_eq!(status, 200, "{first}");
+    let conversation = first["conversation_id"].clone();
+    let follow_up = |q: &str| json!({"question": q, "conversation_id": conversation});
+    let message = |e: &Value| e["error"]["message"].as_str().unwrap_or_default().to_string();
+
+    // Half an answer whose stream just stops is not taken for a whole one.
+    let (status, e) = app.post(&path, follow_up("and orders?")).await;
+    assert_eq!((status, e["error"]["code"].as_str()), (502, Some("llm_failed")), "{e}");
+    assert!(message(&e).contains("ended before the reply was complete"), "{e}");
+    let (status, e) = app.post(&path, follow_up("and orders, again?")).await;
+    assert_eq!(status, 502);
+    assert!(message(&e).contains("did not answer within 1 s"), "a stream that stalls halfway: {e}");
+    let (status, e) = app.post(&path, follow_up("and orders, a third time?")).await;
+    assert_eq!(status, 502);
+    assert!(message(&e).contains("longer than"), "a 10 MB reply: {e}");
+    // JSON with the wrong fields is one failed attempt the model is told about; the next works.
+    let (status, r) = app.post(&path, follow_up("and products?")).await;
+    assert_eq!(status, 200, "{r}");
+    assert!(r["attempts"][0]["error"].as_str().unwrap().contains("prose instead of a SQL query"), "{r}");
+    assert_eq!(r["rows"][0][0], 34);
+    let (status, r) = app.post(&path, follow_up("and orders?")).await;
+    assert_eq!(status, 200, "{r}");
+    let (_, turns) = app.get(&format!("/api/v1/conversations/{}", conversation.as_str().unwrap())).await;
+    // Every turn is kept, the failed ones with what went wrong.
+    let errors: Vec<Option<&str>> = turns.as_array().unwrap().iter().map(|t| t["error"].as_str()).collect();
+    assert_eq!(errors.len(), 6, "{turns}");
+    assert!(errors[0].is_none() && errors[4].is_none() && errors[5].is_none(), "{errors:?}");
+    assert!(errors[1].unwrap().contains("connection was cut") && errors[2].unwrap().contains("within 1 s") && errors[3].unwrap().contains("longer than"));
+}
+
+#[tokio::test]
+async fn a_busy_model_is_asked_again_after_its_retry_after_within_a_bound() {
+    let stub = StubLlm::start(vec![
+        Reply::Busy(429, Some(1)),
+        answer("SELECT count(*) AS n FROM products"),
+        Reply::Busy(503, None),
+        Reply::Busy(503, None),
+        Reply::Busy(503, None),
+        Reply::Busy(429, Some(120)),
+    ])
+    .await;
+    let app = spawn_app(StoreKind::Sqlite, &["--llm-base-url", &stub.base_url, "--llm-timeout-ms", "20000", "--ask-candidates", "1"]).await;
+    let path = format!("/api/v1/datasources/{}/ask", app.demo_id().await);
+    let started = std::time::Instant::now();
+    let (status, r) = app.post(&path, json!({"question": "How many products?"})).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["rows"][0][0], 34);
+    assert!(started.elapsed() >= Duration::from_secs(1), "it waited as Retry-After said");
+    // Still busy after two more tries (1 s, then 2 s): a clear message, no endless retrying.
+    let started = std::time::Instant::now();
+    let (status, e) = app.post(&path, json!({"question": "How many orders?"})).await;
+    assert_eq!(status, 502);
+    let text = e["error"]["message"].as_str().unwrap();
+    assert!(text.contains("the language model is busy (HTTP 503") && text.contains("asked 3 times over 3 s"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // A wait longer than the bound is not waited for.
+    let started = std::time::Instant::now();
+    let (_, e) = app.post(&path, json!({"question": "How many customers?"})).await;
+    assert!(e["error"]["message"].as_str().unwrap().contains("it asks to wait 120 s; try again later"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(stub.requests().len(), 6, "each busy reply was one request");
+}
+
+#[tokio::test]
 async fn bad_questions_and_missing_models_are_explained() {
     let stub = StubLlm::start(vec![]).await;
     let app = app_with(&stub).await;

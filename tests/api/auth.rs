@@ -344,6 +344,23 @@ async fn the_admin_cli_creates_a_working_token() {
     let out = cli("nobody");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no account is named \"nobody\""));
+
+    // Scopes chosen on the command line: this one reads schemas and nothing else.
+    let data_dir = app.data_dir.path().display().to_string();
+    let scoped = |scopes: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_databaseai"))
+            .args(["--data-dir", &data_dir, "admin", "create-token", "--user", "admin", "--name", "reader", "--scopes", scopes])
+            .output()
+            .unwrap()
+    };
+    let out = scoped("schema");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let reader = client_with_token(String::from_utf8(out.stdout).unwrap().trim());
+    assert_eq!(call(&reader, Method::GET, &app.url("/api/v1/datasources"), None).await.0, 200);
+    assert_eq!(call(&reader, Method::GET, &app.url("/api/v1/tokens"), None).await.0, 403, "no manage scope");
+    let out = scoped("schema,root");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"root\" is not a scope"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ use axum::{
     routing::post,
     Json, Router,
 };
+use futures::StreamExt;
 use serde_json::{json, Value};
 
 #[derive(Clone)]
@@ -33,6 +34,12 @@ pub enum Reply {
     RawSse(String),
     /// The reply after a delay.
     Slow(Duration, Box<Reply>),
+    /// The first half of a streamed reply, then the body ends: no `[DONE]`, no `finish_reason`.
+    Cut(String),
+    /// The first half of a streamed reply, then nothing, ever (a stalled server).
+    Stall(String),
+    /// HTTP 429 (or 503) with this `Retry-After` in seconds, if any.
+    Busy(u16, Option<u64>),
 }
 
 /// `{"sql": …}` as the model should answer.
@@ -138,17 +145,27 @@ async fn complete(State(script): State<Script>, Json(body): Json<Value>) -> Resp
         reply = *inner;
     }
     watch.0 = None;
+    let sse = |stream| Response::builder().header(header::CONTENT_TYPE, "text/event-stream").body(Body::from_stream(stream)).unwrap();
     match reply {
         Reply::Stream(content) => {
-            let mut events: Vec<String> = content
-                .chars()
-                .collect::<Vec<_>>()
-                .chunks(7)
-                .map(|c| format!("data: {}\n\n", json!({"choices": [{"index": 0, "delta": {"content": c.iter().collect::<String>()}}]})))
-                .collect();
+            let mut events = stream_events(&content);
             events.push("data: [DONE]\n\n".into());
-            let stream = futures::stream::iter(events.into_iter().map(Ok::<_, std::io::Error>));
-            Response::builder().header(header::CONTENT_TYPE, "text/event-stream").body(Body::from_stream(stream)).unwrap()
+            sse(futures::stream::iter(events.into_iter().map(Ok::<_, std::io::Error>)).boxed())
+        }
+        Reply::Cut(content) => {
+            let events = stream_events(&content.chars().take(content.chars().count() / 2).collect::<String>());
+            sse(futures::stream::iter(events.into_iter().map(Ok::<_, std::io::Error>)).boxed())
+        }
+        Reply::Stall(content) => {
+            let events = stream_events(&content.chars().take(content.chars().count() / 2).collect::<String>());
+            sse(futures::stream::iter(events.into_iter().map(Ok::<_, std::io::Error>)).chain(futures::stream::pending()).boxed())
+        }
+        Reply::Busy(code, retry_after) => {
+            let mut response = Response::builder().status(StatusCode::from_u16(code).unwrap()).header(header::CONTENT_TYPE, "application/json");
+            if let Some(s) = retry_after {
+                response = response.header(header::RETRY_AFTER, s.to_string());
+            }
+            response.body(Body::from(json!({"error": {"message": "too many requests"}}).to_string())).unwrap()
         }
         Reply::Plain(content) => Response::builder()
             .header(header::CONTENT_TYPE, "application/json")
@@ -162,4 +179,14 @@ async fn complete(State(script): State<Script>, Json(body): Json<Value>) -> Resp
         Reply::RawSse(raw) => Response::builder().header(header::CONTENT_TYPE, "text/event-stream").body(Body::from(raw)).unwrap(),
         Reply::Slow(..) => unreachable!(),
     }
+}
+
+/// `content` as streamed chat-completion events of 7 characters each.
+fn stream_events(content: &str) -> Vec<String> {
+    content
+        .chars()
+        .collect::<Vec<_>>()
+        .chunks(7)
+        .map(|c| format!("data: {}\n\n", json!({"choices": [{"index": 0, "delta": {"content": c.iter().collect::<String>()}}]})))
+        .collect()
 }

@@ -75,7 +75,15 @@ pub enum LlmError {
     TooLarge,
     #[error("the language model's reply could not be read: {0}")]
     Malformed(String),
+    /// HTTP 429 or 503: the server is overloaded or rate-limits us.
+    #[error("the language model is busy (HTTP {status}: {message}); {note}")]
+    Busy { status: u16, message: String, retry_after_s: Option<u64>, note: String },
 }
+
+/// A busy model server is asked again at most this many times…
+const BUSY_RETRIES: u32 = 2;
+/// …and never after more than this much waiting in all (its `Retry-After`, else 1 s, 2 s).
+const BUSY_MAX_WAIT_S: u64 = 10;
 
 #[derive(Clone)]
 pub struct LlmClient {
@@ -127,11 +135,27 @@ impl LlmClient {
             on_token(piece)
         };
         let work = async {
-            match self.send(messages, schema, sampling, &mut counting).await {
-                Err(LlmError::Http { status: 400 | 422, .. }) if schema.is_some() => {
-                    self.send(messages, None, sampling, &mut counting).await
+            let (mut waited_s, mut retry) = (0, 0);
+            loop {
+                let result = match self.send(messages, schema, sampling, &mut counting).await {
+                    Err(LlmError::Http { status: 400 | 422, .. }) if schema.is_some() => {
+                        self.send(messages, None, sampling, &mut counting).await
+                    }
+                    other => other,
+                };
+                let Err(LlmError::Busy { status, message, retry_after_s, .. }) = result else { return result };
+                let wait_s = retry_after_s.unwrap_or(1u64 << retry);
+                if retry >= BUSY_RETRIES || waited_s + wait_s > BUSY_MAX_WAIT_S {
+                    let note = match retry_after_s {
+                        Some(s) if s > BUSY_MAX_WAIT_S => format!("it asks to wait {s} s; try again later"),
+                        _ => format!("asked {} times over {waited_s} s; try again later", retry + 1),
+                    };
+                    return Err(LlmError::Busy { status, message, retry_after_s, note });
                 }
-                other => other,
+                tracing::info!(status, wait_s, "the language model is busy: asking again after its wait");
+                tokio::time::sleep(Duration::from_secs(wait_s)).await;
+                waited_s += wait_s;
+                retry += 1;
             }
         };
         let result = tokio::time::timeout(self.settings.timeout, work).await.map_err(|_| LlmError::Timeout(secs)).and_then(|r| r);
@@ -172,6 +196,12 @@ impl LlmClient {
             if e.is_timeout() { LlmError::Timeout(self.settings.timeout.as_secs()) } else { LlmError::Unreachable(host.clone()) }
         })?;
         let status = response.status();
+        if status.as_u16() == 429 || status.as_u16() == 503 {
+            // Seconds only; the HTTP-date form is rare from model servers.
+            let retry_after_s = response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+            let text = read_capped(response).await.unwrap_or_default();
+            return Err(LlmError::Busy { status: status.as_u16(), message: error_message(&text), retry_after_s, note: String::new() });
+        }
         if !status.is_success() {
             let text = read_capped(response).await.unwrap_or_default();
             return Err(LlmError::Http { status: status.as_u16(), message: error_message(&text) });
@@ -194,8 +224,11 @@ impl LlmClient {
         let mut reply = String::new();
         let mut decoder = sse::SseDecoder::default();
         let mut stream = response.bytes_stream();
+        // A reply is whole once the server says so (`[DONE]`, or a `finish_reason`); a stream
+        // that just stops was cut, and half an answer must not pass for a whole one.
+        let mut finished = false;
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| LlmError::Malformed(e.to_string()))?;
+            let chunk = chunk.map_err(|e| LlmError::Malformed(format!("the stream was cut: {e}")))?;
             let events = decoder.push(&chunk).map_err(|e| match e {
                 sse::SseError::TooLarge => LlmError::TooLarge,
                 sse::SseError::NotUtf8 => LlmError::Malformed("the stream is not UTF-8".into()),
@@ -204,18 +237,25 @@ impl LlmClient {
                 if data.trim() == "[DONE]" {
                     return Ok(reply);
                 }
-                take_stream_event(&data, &mut reply, on_token)?;
+                finished |= take_stream_event(&data, &mut reply, on_token)?;
             }
         }
-        if let Some(data) = decoder.finish().filter(|d| d.trim() != "[DONE]") {
-            take_stream_event(&data, &mut reply, on_token)?;
+        match decoder.finish() {
+            Some(data) if data.trim() == "[DONE]" => return Ok(reply),
+            Some(data) => finished |= take_stream_event(&data, &mut reply, on_token)?,
+            None => {}
         }
-        Ok(reply)
+        if finished {
+            Ok(reply)
+        } else {
+            Err(LlmError::Malformed("the stream ended before the reply was complete (the connection was cut)".into()))
+        }
     }
 }
 
 /// One `data:` event of a streamed chat completion: an error, or the next piece of the reply.
-fn take_stream_event(data: &str, reply: &mut String, on_token: &mut (dyn FnMut(&str) + Send)) -> Result<(), LlmError> {
+/// True when it is the last one (it has a `finish_reason`).
+fn take_stream_event(data: &str, reply: &mut String, on_token: &mut (dyn FnMut(&str) + Send)) -> Result<bool, LlmError> {
     let chunk: serde_json::Value = serde_json::from_str(data).map_err(|e| LlmError::Malformed(format!("bad stream event: {e}")))?;
     if let Some(message) = chunk.get("error") {
         return Err(LlmError::Http { status: 500, message: error_message(&message.to_string()) });
@@ -227,7 +267,7 @@ fn take_stream_event(data: &str, reply: &mut String, on_token: &mut (dyn FnMut(&
         reply.push_str(piece);
         on_token(piece);
     }
-    Ok(())
+    Ok(chunk["choices"][0]["finish_reason"].as_str().is_some())
 }
 
 async fn read_capped(response: reqwest::Response) -> Result<String, LlmError> {
