@@ -9,6 +9,7 @@ mod datasources;
 mod deploy;
 mod differential;
 mod export;
+mod faults;
 mod grounding;
 mod guard_db;
 mod health;

@@ -80,6 +80,9 @@ pub fn describe_connect_error(e: &sqlx::Error, target: &str, user: &str, databas
                 format!("connection refused at {target}: is the server running, and is the port right?")
             }
             ErrorKind::TimedOut => format!("timed out connecting to {target}"),
+            ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
+                format!("the connection to {target} was closed by the server (it restarted, or ended the session): try again")
+            }
             _ => format!("could not reach {target}: {}", io.kind()),
         },
         sqlx::Error::PoolTimedOut => {

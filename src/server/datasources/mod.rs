@@ -331,7 +331,7 @@ impl DatasourceService {
             // A schema read over an edit may describe the old database: used once, not kept.
             Ok(info) if !self.is_current(datasource) => Ok(Arc::new(info)),
             Ok(info) => Ok(self.schemas.insert(datasource.id(), info).await),
-            Err(e) => Err(self.map_pool_error(datasource, e).await),
+            Err(e) => Err(self.map_pool_error(datasource, &pool, e).await),
         }
     }
 
@@ -403,7 +403,7 @@ impl DatasourceService {
         crate::server::metrics::query_finished(datasource.engine().as_str(), outcome, started.elapsed().as_secs_f64());
         match result {
             Ok(r) => Ok(r),
-            Err(e) => Err(self.map_pool_error(datasource, e).await),
+            Err(e) => Err(self.map_pool_error(datasource, &pool, e).await),
         }
     }
 
@@ -431,18 +431,26 @@ impl DatasourceService {
 
     /// Connection errors during use: translate them for people and drop the broken pool,
     /// so the next request connects afresh (e.g. after the password was fixed).
-    async fn map_pool_error(&self, datasource: &Datasource, e: AppError) -> AppError {
-        let AppError::Internal(inner) = &e else { return e };
-        let Some(sqlx_err) = inner.downcast_ref::<sqlx::Error>() else { return e };
-        if !connect::is_connection_problem(sqlx_err) {
-            return e;
-        }
+    async fn map_pool_error(&self, datasource: &Datasource, pool: &DatasourcePool, e: AppError) -> AppError {
         let target = if datasource.engine().is_server() {
             stored::target(&datasource.record.fields)
         } else {
             stored::ConnectionTarget { address: "the database".into(), ..Default::default() }
         };
-        let mapped = connect::describe_connect_error(sqlx_err, &target.address, &target.user, &target.database);
+        let mapped = match &e {
+            // The pool timed out: busy only if a connection can be opened at all.
+            AppError::Busy(_) => match probe::reachable(pool, &target).await {
+                Ok(()) => return e,
+                Err(unreachable) => unreachable,
+            },
+            AppError::Internal(inner) => match inner.downcast_ref::<sqlx::Error>() {
+                Some(sqlx_err) if connect::is_connection_problem(sqlx_err) => {
+                    connect::describe_connect_error(sqlx_err, &target.address, &target.user, &target.database)
+                }
+                _ => return e,
+            },
+            _ => return e,
+        };
         self.pools.remove(datasource.id()).await;
         mapped
     }

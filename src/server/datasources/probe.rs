@@ -17,7 +17,7 @@ use crate::{
 pub async fn connection_test(pool: &DatasourcePool, target: &ConnectionTarget) -> ConnectionTest {
     let (user, db) = (target.user.as_str(), target.database.as_str());
     let describe = |e: sqlx::Error| describe_connect_error(&e, &target.address, user, db);
-    let timed_out = || AppError::Connection(format!("timed out after {} s connecting to {}: is the host reachable?", CONNECT_TIMEOUT.as_secs(), target.address));
+    let timed_out = || connect_timed_out(target);
     let probed: Result<(String, RoleReport, String), AppError> = match pool {
         DatasourcePool::Postgres { options, .. } => match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
             Err(_) => Err(timed_out()),
@@ -54,6 +54,31 @@ pub async fn connection_test(pool: &DatasourcePool, target: &ConnectionTarget) -
         },
         Err(e) => failed_test(e),
     }
+}
+
+/// Whether one direct connection opens within the connect timeout. A pool's timeout looks
+/// the same whether every connection is in use or none can be opened (a server that is down
+/// or takes the connection and never answers); this tells the two apart.
+pub async fn reachable(pool: &DatasourcePool, target: &ConnectionTarget) -> Result<(), AppError> {
+    let describe = |e: sqlx::Error| describe_connect_error(&e, &target.address, &target.user, &target.database);
+    let timed_out = || connect_timed_out(target);
+    match pool {
+        DatasourcePool::Postgres { options, .. } => match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+            Err(_) => Err(timed_out()),
+            Ok(Err(e)) => Err(describe(e)),
+            Ok(Ok(conn)) => Ok(drop(conn.close().await)),
+        },
+        DatasourcePool::MySql { options, .. } => match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+            Err(_) => Err(timed_out()),
+            Ok(Err(e)) => Err(describe(e)),
+            Ok(Ok(conn)) => Ok(drop(conn.close().await)),
+        },
+        DatasourcePool::Sqlite(_) => Ok(()),
+    }
+}
+
+fn connect_timed_out(target: &ConnectionTarget) -> AppError {
+    AppError::Connection(format!("timed out after {} s connecting to {}: is the host reachable?", CONNECT_TIMEOUT.as_secs(), target.address))
 }
 
 /// The test's answer when connecting failed before (or while) probing.
