@@ -77,3 +77,36 @@ async fn a_query_whose_session_is_killed_fails_clearly_and_the_next_one_works() 
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["rows"][0][0], 200);
 }
+
+#[tokio::test]
+async fn an_export_whose_database_session_dies_ends_in_a_failed_download_not_a_short_file() {
+    let db = create_pg_database("SELECT 1").await;
+    let app = spawn_app(StoreKind::Sqlite, &["--no-demo", "--export-timeout-ms", "120000"]).await;
+    let id = app.add_pg_datasource("exporting", &db, "postgres").await;
+    let sql = "SELECT g, repeat('x', 200) AS padding FROM generate_series(1, 1000000) g";
+    let mut response = app.client.post(app.url(&format!("/api/v1/datasources/{id}/export"))).json(&json!({"sql": sql, "format": "csv"})).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let first = response.chunk().await.unwrap().expect("the first rows arrive");
+    assert!(first.starts_with(b"g,padding"));
+    // The database goes away while the file is still streaming.
+    let mut admin = PgConnection::connect(&pg_admin_url()).await.unwrap();
+    let killed: Vec<(bool,)> = sqlx::query_as("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%generate_series%' AND pid <> pg_backend_pid()")
+        .bind(&db)
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+    assert!(!killed.is_empty(), "the export's query was running");
+    let mut received = first.len();
+    let ended = loop {
+        match response.chunk().await {
+            Ok(Some(bytes)) => received += bytes.len(),
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    // A browser shows a failed download; a short file that looks whole would be a lie.
+    assert!(ended.is_err(), "the body ended cleanly after {received} bytes of about 200 MB");
+    assert!(received < 200 * 1_000_000, "{received}");
+    let (status, _) = app.post(&format!("/api/v1/datasources/{id}/sql"), json!({"sql": "SELECT 1 AS one"})).await;
+    assert_eq!(status, 200, "the next query works");
+}
