@@ -438,7 +438,10 @@ impl DatasourceService {
             stored::ConnectionTarget { address: "the database".into(), ..Default::default() }
         };
         let mapped = match &e {
-            // The pool timed out: busy only if a connection can be opened at all.
+            // Every slot in use by other queries: truly busy, and no extra connection to an
+            // overloaded server.
+            AppError::Busy(_) if pool.is_full() => return e,
+            // Timed out with room to spare: busy only if a connection can be opened at all.
             AppError::Busy(_) => match probe::reachable(pool, &target).await {
                 Ok(()) => return e,
                 Err(unreachable) => unreachable,

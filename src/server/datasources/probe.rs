@@ -15,23 +15,20 @@ use crate::{
 /// One direct connection, not the pool: the pool retries refused connections until its
 /// timeout, which would hide the real reason.
 pub async fn connection_test(pool: &DatasourcePool, target: &ConnectionTarget) -> ConnectionTest {
-    let (user, db) = (target.user.as_str(), target.database.as_str());
-    let describe = |e: sqlx::Error| describe_connect_error(&e, &target.address, user, db);
-    let timed_out = || connect_timed_out(target);
+    let db = target.database.as_str();
+    let describe = |e: sqlx::Error| describe_connect_error(&e, &target.address, &target.user, db);
     let probed: Result<(String, RoleReport, String), AppError> = match pool {
-        DatasourcePool::Postgres { options, .. } => match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
-            Err(_) => Err(timed_out()),
-            Ok(Err(e)) => Err(describe(e)),
-            Ok(Ok(mut conn)) => {
+        DatasourcePool::Postgres { options, .. } => match open(options.connect(), target).await {
+            Err(e) => Err(e),
+            Ok(mut conn) => {
                 let report = probe_postgres_role(&mut conn).await;
                 let _ = conn.close().await;
                 report.map(|r| (format!("PostgreSQL {}", r.server_version), r, read_only_role_sql(db))).map_err(describe)
             }
         },
-        DatasourcePool::MySql { options, .. } => match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
-            Err(_) => Err(timed_out()),
-            Ok(Err(e)) => Err(describe(e)),
-            Ok(Ok(mut conn)) => {
+        DatasourcePool::MySql { options, .. } => match open(options.connect(), target).await {
+            Err(e) => Err(e),
+            Ok(mut conn) => {
                 let report = probe_mysql_user(&mut conn).await;
                 let _ = conn.close().await;
                 report.map(|r| (r.server_version.clone(), r, mysql_read_only_user_sql(db))).map_err(describe)
@@ -60,25 +57,20 @@ pub async fn connection_test(pool: &DatasourcePool, target: &ConnectionTarget) -
 /// the same whether every connection is in use or none can be opened (a server that is down
 /// or takes the connection and never answers); this tells the two apart.
 pub async fn reachable(pool: &DatasourcePool, target: &ConnectionTarget) -> Result<(), AppError> {
-    let describe = |e: sqlx::Error| describe_connect_error(&e, &target.address, &target.user, &target.database);
-    let timed_out = || connect_timed_out(target);
     match pool {
-        DatasourcePool::Postgres { options, .. } => match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
-            Err(_) => Err(timed_out()),
-            Ok(Err(e)) => Err(describe(e)),
-            Ok(Ok(conn)) => Ok(drop(conn.close().await)),
-        },
-        DatasourcePool::MySql { options, .. } => match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
-            Err(_) => Err(timed_out()),
-            Ok(Err(e)) => Err(describe(e)),
-            Ok(Ok(conn)) => Ok(drop(conn.close().await)),
-        },
+        DatasourcePool::Postgres { options, .. } => Ok(drop(open(options.connect(), target).await?.close().await)),
+        DatasourcePool::MySql { options, .. } => Ok(drop(open(options.connect(), target).await?.close().await)),
         DatasourcePool::Sqlite(_) => Ok(()),
     }
 }
 
-fn connect_timed_out(target: &ConnectionTarget) -> AppError {
-    AppError::Connection(format!("timed out after {} s connecting to {}: is the host reachable?", CONNECT_TIMEOUT.as_secs(), target.address))
+/// One direct connection within the connect timeout; its failure in words a person can act on.
+async fn open<C>(connecting: impl std::future::Future<Output = Result<C, sqlx::Error>>, target: &ConnectionTarget) -> Result<C, AppError> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
+        Err(_) => Err(AppError::Connection(format!("timed out after {} s connecting to {}: is the host reachable?", CONNECT_TIMEOUT.as_secs(), target.address))),
+        Ok(Err(e)) => Err(describe_connect_error(&e, &target.address, &target.user, &target.database)),
+        Ok(Ok(conn)) => Ok(conn),
+    }
 }
 
 /// The test's answer when connecting failed before (or while) probing.

@@ -55,6 +55,16 @@ impl DatasourcePool {
         DatasourcePool::Sqlite(pool)
     }
 
+    /// Whether every connection slot is taken (open, or being opened). A pool that times out
+    /// while full is busy; one that times out with room to spare could not connect.
+    pub fn is_full(&self) -> bool {
+        match self {
+            DatasourcePool::Postgres { pool, .. } => pool.size() >= pool.options().get_max_connections(),
+            DatasourcePool::MySql { pool, .. } => pool.size() >= pool.options().get_max_connections(),
+            DatasourcePool::Sqlite(pool) => pool.size() >= pool.options().get_max_connections(),
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             DatasourcePool::Postgres { pool, .. } => pool.close().await,

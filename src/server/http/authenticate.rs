@@ -88,11 +88,12 @@ fn is_static_asset(path: &str) -> bool {
 /// `databaseai.<22 characters of base64url md5>.wasm`), so its content never changes.
 fn is_content_hashed(path: &str) -> bool {
     let Some(name) = path.strip_prefix("/pkg/") else { return false };
-    let parts: Vec<&str> = name.split('.').collect();
-    parts.len() >= 3
-        && parts[1..parts.len() - 1]
-            .iter()
-            .any(|p| p.len() == 22 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    // A part between the first (the name) and the last (the extension).
+    let middle = name.split('.').count().saturating_sub(2);
+    name.split('.')
+        .skip(1)
+        .take(middle)
+        .any(|p| p.len() == 22 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
 }
 
 /// How long a browser or proxy may keep a response. Pages, server functions and API answers
